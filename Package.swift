@@ -1,0 +1,86 @@
+// swift-tools-version: 6.0
+// The firmware layer of a DICOM burn appliance. Every dependency is a Debian library:
+// system-library targets wrap libburn, libisofs, libudev, libgpiod, SQLite and libsystemd,
+// and CDCMTK is a small C++ target with a C API over DCMTK.
+import PackageDescription
+
+let dcmtkLibraries = [
+    "dcmjpls", "dcmjpeg", "dcmimage", "dcmimgle", "dcmnet", "dcmdata", "oflog", "ofstd",
+    "ijg8", "ijg12", "ijg16", "dcmtkcharls", "stdc++",
+]
+
+let package = Package(
+    name: "MediaCenter",
+    products: [
+        .executable(name: "mediacenterd", targets: ["mediacenterd"]),
+        .executable(name: "mediacenterctl", targets: ["mediacenterctl"]),
+    ],
+    targets: [
+        // System libraries, found through pkg-config.
+        .systemLibrary(
+            name: "CBurn", path: "Sources/CBurn", pkgConfig: "libburn-1",
+            providers: [.apt(["libburn-dev"])]),
+        .systemLibrary(
+            name: "CIsofs", path: "Sources/CIsofs", pkgConfig: "libisofs-1",
+            providers: [.apt(["libisofs-dev"])]),
+        .systemLibrary(
+            name: "CUdev", path: "Sources/CUdev", pkgConfig: "libudev",
+            providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(
+            name: "CGpiod", path: "Sources/CGpiod", pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]),
+
+        // C++ shim with a plain C API over DCMTK. pkg-config for DCMTK is broken on
+        // Debian 12, so the libraries are linked by name.
+        .target(
+            name: "CDCMTK",
+            path: "Sources/CDCMTK",
+            linkerSettings: dcmtkLibraries.map { .linkedLibrary($0) }),
+
+        // Plain C helpers over libburn and libisofs.
+        .target(
+            name: "CBurnSupport",
+            dependencies: ["CBurn", "CIsofs"],
+            path: "Sources/CBurnSupport"),
+
+        // Swift modules, one concern each.
+        .target(name: "MediaCenterCore", dependencies: ["CSystemd"]),
+        .target(name: "DicomNetwork", dependencies: ["CDCMTK", "MediaCenterCore"]),
+        .target(name: "PatientStore", dependencies: ["CSQLite", "MediaCenterCore"]),
+        .target(name: "FileSetBuilder", dependencies: ["CDCMTK", "MediaCenterCore"]),
+        .target(name: "MediaHardware", dependencies: ["MediaCenterCore"]),
+        .target(
+            name: "DiscBurner",
+            dependencies: ["CBurn", "CIsofs", "CBurnSupport", "MediaHardware", "MediaCenterCore"]),
+        .target(
+            name: "JobEngine",
+            dependencies: ["PatientStore", "FileSetBuilder", "MediaHardware", "MediaCenterCore"]),
+        .target(name: "ControlProtocol", dependencies: ["MediaCenterCore"]),
+        .executableTarget(
+            name: "mediacenterd",
+            dependencies: [
+                "DicomNetwork", "PatientStore", "FileSetBuilder", "MediaHardware", "DiscBurner",
+                "JobEngine", "ControlProtocol", "MediaCenterCore", "CSystemd",
+            ]),
+        .executableTarget(
+            name: "mediacenterctl",
+            dependencies: ["ControlProtocol", "MediaCenterCore"]),
+
+        .testTarget(name: "MediaCenterCoreTests", dependencies: ["MediaCenterCore"]),
+        .testTarget(name: "DicomNetworkTests", dependencies: ["DicomNetwork", "CDCMTK"]),
+        .testTarget(name: "PatientStoreTests", dependencies: ["PatientStore"]),
+        .testTarget(name: "FileSetBuilderTests", dependencies: ["FileSetBuilder", "CDCMTK"]),
+        .testTarget(name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware"]),
+        .testTarget(
+            name: "JobEngineTests",
+            dependencies: ["JobEngine", "PatientStore", "MediaHardware", "FileSetBuilder"]),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,1 @@
+// The libburn and libisofs backends for DiscDrive.

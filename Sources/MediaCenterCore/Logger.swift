@@ -1,0 +1,104 @@
+import CSystemd
+import Glibc
+import Synchronization
+
+/// A log severity, in syslog order.
+public enum LogLevel: Int, Sendable, Comparable, CustomStringConvertible {
+    case error = 3
+    case warning = 4
+    case notice = 5
+    case info = 6
+    case debug = 7
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue > rhs.rawValue }
+
+    public var description: String {
+        switch self {
+        case .error: "error"
+        case .warning: "warning"
+        case .notice: "notice"
+        case .info: "info"
+        case .debug: "debug"
+        }
+    }
+}
+
+/// Structured fields of a log line, with dotted keys such as `calling.ae` and `job.id`.
+public typealias LogMetadata = [String: String]
+
+/// A logger that writes to the systemd journal when the process runs under it, and to
+/// standard error otherwise. Patient data belongs at `.debug` only.
+public struct Logger: Sendable {
+    /// The component name, sent as the `SYSLOG_IDENTIFIER`-like `COMPONENT` field.
+    public let label: String
+
+    private static let threshold = Atomic<Int>(LogLevel.info.rawValue)
+    private static let toJournal: Bool = getenv("JOURNAL_STREAM") != nil
+    private static let output = Mutex(())
+
+    public init(label: String) {
+        self.label = label
+    }
+
+    /// Sets the most verbose level that is written, for every logger of the process.
+    public static func setThreshold(_ level: LogLevel) {
+        threshold.store(level.rawValue, ordering: .relaxed)
+    }
+
+    /// Whether a message at `level` is written at all.
+    public static func isEnabled(_ level: LogLevel) -> Bool {
+        level.rawValue <= threshold.load(ordering: .relaxed)
+    }
+
+    public func error(_ message: @autoclosure () -> String, _ metadata: LogMetadata = [:]) {
+        log(.error, message(), metadata)
+    }
+
+    public func warning(_ message: @autoclosure () -> String, _ metadata: LogMetadata = [:]) {
+        log(.warning, message(), metadata)
+    }
+
+    public func notice(_ message: @autoclosure () -> String, _ metadata: LogMetadata = [:]) {
+        log(.notice, message(), metadata)
+    }
+
+    public func info(_ message: @autoclosure () -> String, _ metadata: LogMetadata = [:]) {
+        log(.info, message(), metadata)
+    }
+
+    public func debug(_ message: @autoclosure () -> String, _ metadata: LogMetadata = [:]) {
+        log(.debug, message(), metadata)
+    }
+
+    /// Writes one line at `level` with its structured fields.
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: LogMetadata) {
+        guard Logger.isEnabled(level) else { return }
+        let text = message()
+        let fields = metadata.sorted { $0.key < $1.key }
+
+        if Logger.toJournal {
+            sendToJournal(level, text, fields)
+            return
+        }
+        let suffix = fields.map { " \($0.key)=\($0.value)" }.joined()
+        let line = "\(label) \(level): \(text)\(suffix)\n"
+        Logger.output.withLock { _ in
+            // One write(2) per line keeps lines whole when several threads log at once.
+            var bytes = Array(line.utf8)
+            _ = write(STDERR_FILENO, &bytes, bytes.count)
+        }
+    }
+
+    /// Sends the line through `sd_journal_sendv`, one field per structured key.
+    private func sendToJournal(_ level: LogLevel, _ text: String, _ fields: [(key: String, value: String)]) {
+        var entries = ["MESSAGE=\(text)", "PRIORITY=\(level.rawValue)", "COMPONENT=\(label)"]
+        for (key, value) in fields {
+            let name = key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
+            entries.append("\(String(name))=\(value)")
+        }
+        let copies = entries.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        var vectors = copies.map { iovec(iov_base: UnsafeMutableRawPointer($0), iov_len: strlen($0!)) }
+        _ = sd_journal_sendv(&vectors, Int32(vectors.count))
+    }
+}

@@ -1,0 +1,97 @@
+import MediaCenterCore
+
+/// The kind of medium in a drive, as MMC profiles name them.
+public enum MediaProfile: String, Sendable, Codable {
+    case cdr = "CD-R"
+    case cdrw = "CD-RW"
+    case dvdr = "DVD-R"
+    case dvdPlusR = "DVD+R"
+    case dvdrw = "DVD-RW"
+    case dvdPlusRW = "DVD+RW"
+    case bdr = "BD-R"
+    case bdre = "BD-RE"
+    /// A disc image file of a virtual drive, which behaves as a CD-R.
+    case virtualCD = "virtual CD-R"
+    case unknown = "unknown"
+}
+
+/// What a drive found when it inspected its medium.
+public enum DiscStatus: String, Sendable, Codable {
+    /// No medium in the drive.
+    case empty
+    /// A blank medium, ready to be written.
+    case blank
+    /// A medium that already holds data.
+    case written
+    /// A medium that cannot be written here (wrong type, or the drive reports an error).
+    case unsuitable
+}
+
+/// The medium in a drive.
+public struct MediaInfo: Sendable, Equatable {
+    public var profile: MediaProfile
+    public var status: DiscStatus
+    /// Bytes that can be written on the medium; 0 when it is not blank.
+    public var capacityBytes: Int64
+
+    public init(profile: MediaProfile, status: DiscStatus, capacityBytes: Int64) {
+        self.profile = profile
+        self.status = status
+        self.capacityBytes = capacityBytes
+    }
+}
+
+/// A finished write: how much went to the drive and the MD5 digest of the stream as it
+/// was written, which read-back verification compares against.
+public struct DiscWriteResult: Sendable, Equatable {
+    public var bytesWritten: Int64
+    /// The MD5 digest of every byte sent to the drive, as 32 lower-case hex digits.
+    public var md5: String
+    /// Where the written disc can be read as a file: the image file of a virtual drive,
+    /// or the device node of a real one.
+    public var location: String
+
+    public init(bytesWritten: Int64, md5: String, location: String) {
+        self.bytesWritten = bytesWritten
+        self.md5 = md5
+        self.location = location
+    }
+}
+
+/// A read-back check of a written disc.
+public struct DiscVerification: Sendable, Equatable {
+    /// Whether the bytes read back have the digest that was written.
+    public var matches: Bool
+    /// The MD5 digest of the bytes read back.
+    public var md5: String
+
+    public init(matches: Bool, md5: String) {
+        self.matches = matches
+        self.md5 = md5
+    }
+}
+
+/// An optical drive, real or virtual. Every method blocks, so callers run them on a
+/// thread of their own, never on the cooperative pool.
+public protocol DiscDrive: AnyObject, Sendable {
+    /// A name for logs and the console, such as `virtual0` or `/dev/sr0`.
+    var name: String { get }
+
+    /// Inspects the medium in the drive.
+    func inspectMedia() throws -> MediaInfo
+
+    /// Builds an ISO 9660 image of the folder `directory` and writes it to the blank medium,
+    /// streaming with no intermediate image file.
+    /// - Parameters:
+    ///   - directory: the root of the file-set; it becomes the root of the disc.
+    ///   - volumeID: the ISO 9660 volume identifier, at most 32 characters of A-Z, 0-9, _.
+    /// - Throws: `MediaCenterError` with code `.mediaFailure` when the medium is not blank,
+    ///   the image does not fit, or the drive fails during the write.
+    func write(directory: String, volumeID: String) throws -> DiscWriteResult
+
+    /// Reads the written medium back through the drive and compares it with `written`.
+    func verify(_ written: DiscWriteResult) throws -> DiscVerification
+
+    /// Ejects the medium. A virtual drive then loads the next blank disc.
+    func eject() throws
+}
