@@ -72,14 +72,17 @@ let package = Package(
             name: "mediacenterctl",
             dependencies: ["ControlProtocol", "MediaCenterCore"]),
 
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaCenterCoreTests", dependencies: ["MediaCenterCore"]),
-        .testTarget(name: "DicomNetworkTests", dependencies: ["DicomNetwork", "CDCMTK"]),
-        .testTarget(name: "PatientStoreTests", dependencies: ["PatientStore"]),
-        .testTarget(name: "FileSetBuilderTests", dependencies: ["FileSetBuilder", "CDCMTK"]),
-        .testTarget(name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware"]),
+        .testTarget(name: "DicomNetworkTests", dependencies: ["DicomNetwork", "CDCMTK", "TestSupport"]),
+        .testTarget(name: "PatientStoreTests", dependencies: ["PatientStore", "TestSupport"]),
+        .testTarget(name: "FileSetBuilderTests", dependencies: ["FileSetBuilder", "CDCMTK", "TestSupport"]),
+        .testTarget(name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware", "TestSupport"]),
         .testTarget(
             name: "JobEngineTests",
-            dependencies: ["JobEngine", "PatientStore", "MediaHardware", "FileSetBuilder"]),
+            dependencies: [
+                "JobEngine", "PatientStore", "MediaHardware", "FileSetBuilder", "TestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
