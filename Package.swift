@@ -60,14 +60,15 @@ let package = Package(
             dependencies: ["CBurn", "CIsofs", "CBurnSupport", "MediaHardware", "MediaCenterCore"]),
         .target(
             name: "JobEngine",
-            dependencies: ["PatientStore", "FileSetBuilder", "MediaHardware", "MediaCenterCore"]),
+            dependencies: ["PatientStore", "MediaHardware", "MediaCenterCore"]),
         .target(name: "ControlProtocol", dependencies: ["MediaCenterCore"]),
-        .executableTarget(
-            name: "mediacenterd",
+        .target(
+            name: "Appliance",
             dependencies: [
                 "DicomNetwork", "PatientStore", "FileSetBuilder", "MediaHardware", "DiscBurner",
                 "JobEngine", "ControlProtocol", "MediaCenterCore", "CSystemd",
             ]),
+        .executableTarget(name: "mediacenterd", dependencies: ["Appliance"]),
         .executableTarget(
             name: "mediacenterctl",
             dependencies: ["ControlProtocol", "MediaCenterCore"]),
@@ -78,6 +79,9 @@ let package = Package(
         .testTarget(name: "PatientStoreTests", dependencies: ["PatientStore", "TestSupport"]),
         .testTarget(name: "FileSetBuilderTests", dependencies: ["FileSetBuilder", "CDCMTK", "TestSupport"]),
         .testTarget(name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware", "TestSupport"]),
+        .testTarget(
+            name: "ApplianceTests",
+            dependencies: ["Appliance", "ControlProtocol", "TestSupport"]),
         .testTarget(
             name: "JobEngineTests",
             dependencies: [

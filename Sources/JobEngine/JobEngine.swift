@@ -1,1 +1,252 @@
+import Foundation
 import MediaCenterCore
+import MediaHardware
+import PatientStore
+import Synchronization
+
+/// Settings of the job engine.
+public struct JobEngineConfiguration: Sendable {
+    /// Seconds without a new instance after which a patient counts as finished.
+    public var completionTimeout: TimeInterval
+    /// Folder for file-sets while they are built; each job gets a folder of its own.
+    public var stagingDirectory: String
+
+    public init(completionTimeout: TimeInterval, stagingDirectory: String) {
+        self.completionTimeout = completionTimeout
+        self.stagingDirectory = stagingDirectory
+    }
+}
+
+/// Moves patient collections from `receiving` to a verified disc, one job at a time per
+/// drive, on a thread of its own. Every state change goes through `PatientStore`, which
+/// records it with its reason.
+public final class JobEngine: Sendable {
+    private let store: PatientStore
+    private let drive: any DiscDrive
+    private let fileSets: any FileSetMaking
+    private let configuration: JobEngineConfiguration
+    private let logger: Logger
+
+    private struct Control {
+        var running = false
+        var stopRequested = false
+        var wakeRequested = false
+    }
+
+    private let control = Mutex(Control())
+    private let signal = NSCondition()
+    private let stopped = DispatchSemaphore(value: 0)
+
+    public init(
+        store: PatientStore, drive: any DiscDrive, fileSets: any FileSetMaking,
+        configuration: JobEngineConfiguration, logger: Logger = Logger(label: "jobs")
+    ) {
+        self.store = store
+        self.drive = drive
+        self.fileSets = fileSets
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: - Life cycle
+
+    /// Requeues jobs that a previous run left half done, then starts the engine's thread.
+    public func start() throws {
+        try requeueInterruptedJobs()
+        let alreadyRunning = control.withLock { state in
+            defer { state.running = true }
+            return state.running
+        }
+        guard !alreadyRunning else { return }
+
+        let thread = Thread { [self] in
+            runLoop()
+            stopped.signal()
+        }
+        thread.name = "job-engine"
+        thread.start()
+    }
+
+    /// Asks the engine to stop after the step it is in, and waits for its thread to end.
+    /// A burn in progress finishes first, so no disc is left half written by a clean stop.
+    public func stop() {
+        let wasRunning = control.withLock { state in
+            state.stopRequested = true
+            return state.running
+        }
+        wake()
+        if wasRunning { stopped.wait() }
+    }
+
+    /// Makes the engine look at the queue now instead of at its next tick.
+    public func wake() {
+        signal.lock()
+        control.withLock { $0.wakeRequested = true }
+        signal.signal()
+        signal.unlock()
+    }
+
+    // MARK: - Requests
+
+    /// Finishes the receiving collections of `patientID` now, as if their completion
+    /// timeout had passed.
+    /// - Returns: the IDs of the collections that were queued.
+    @discardableResult
+    public func finish(patientID: String) throws -> [Int64] {
+        let ids = try store.receivingCollectionIDs(patientID: patientID)
+        return try queue(ids, reason: "burn requested for the patient")
+    }
+
+    /// Finishes every receiving collection now.
+    /// - Returns: the IDs of the collections that were queued.
+    @discardableResult
+    public func finishAll() throws -> [Int64] {
+        let ids = try store.collectionIDs(in: .receiving)
+        return try queue(ids, reason: "burn requested for all patients")
+    }
+
+    // MARK: - The engine's thread
+
+    private func runLoop() {
+        logger.info("job engine started", ["drive.name": drive.name])
+        while !control.withLock({ $0.stopRequested }) {
+            do {
+                let cutoff = Date(timeIntervalSinceNow: -configuration.completionTimeout)
+                let idle = try store.receivingCollectionIDs(idleSince: cutoff)
+                try queue(idle, reason: "no instance for \(Int(configuration.completionTimeout)) s")
+
+                if let next = try store.collectionIDs(in: .queued).first {
+                    runJob(next)
+                    continue
+                }
+            } catch {
+                logger.error("job queue could not be read: \(error)")
+            }
+            waitForWork(seconds: 0.5)
+        }
+        logger.info("job engine stopped", ["drive.name": drive.name])
+    }
+
+    private func waitForWork(seconds: TimeInterval) {
+        signal.lock()
+        defer { signal.unlock() }
+        let woken = control.withLock { state in
+            defer { state.wakeRequested = false }
+            return state.wakeRequested || state.stopRequested
+        }
+        if !woken {
+            _ = signal.wait(until: Date(timeIntervalSinceNow: seconds))
+            control.withLock { $0.wakeRequested = false }
+        }
+    }
+
+    @discardableResult
+    private func queue(_ ids: [Int64], reason: String) throws -> [Int64] {
+        var queued: [Int64] = []
+        for id in ids
+        where try store.transition(collection: id, from: .receiving, to: .queued, reason: reason) {
+            logger.info("job queued: \(reason)", ["job.id": String(id)])
+            queued.append(id)
+        }
+        if !queued.isEmpty { wake() }
+        return queued
+    }
+
+    private func requeueInterruptedJobs() throws {
+        for state in [CollectionState.burning, .verifying] {
+            for id in try store.collectionIDs(in: state) {
+                try store.transition(
+                    collection: id, from: state, to: .queued,
+                    reason: "the daemon stopped while the job was \(state.rawValue); burning again")
+                logger.warning(
+                    "job was interrupted while \(state.rawValue) and is queued again",
+                    ["job.id": String(id)])
+            }
+        }
+    }
+
+    // MARK: - One job
+
+    /// Runs one queued collection to `done` or `failed`.
+    private func runJob(_ id: Int64) {
+        let fields = ["job.id": String(id), "drive.name": drive.name]
+        guard
+            (try? store.transition(
+                collection: id, from: .queued, to: .burning, reason: "drive \(drive.name) took the job"))
+                == true
+        else { return }
+        logger.info("job started", fields)
+
+        var state = CollectionState.burning
+        let staging = configuration.stagingDirectory + "/job\(id)"
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+
+        do {
+            guard let collection = try store.collection(id: id) else {
+                throw MediaCenterError(.notFound, "collection \(id) is no longer recorded")
+            }
+            let instances = try store.instances(inCollection: id)
+            try prepareBlank()
+
+            try? FileManager.default.removeItem(atPath: staging)
+            try FileManager.default.createDirectory(
+                atPath: staging, withIntermediateDirectories: true)
+            let plan = DiscPlan(
+                collection: collection, instances: instances, discNumber: 1, discCount: 1)
+            try fileSets.makeFileSet(plan, into: staging)
+
+            let written = try drive.write(directory: staging, volumeID: volumeID(id, disc: 1))
+            logger.info(
+                "disc written, reading it back",
+                fields.merging(["disc.bytes": String(written.bytesWritten)]) { $1 })
+            try store.transition(
+                collection: id, from: .burning, to: .verifying, reason: "disc 1 of 1 written")
+            state = .verifying
+
+            let verification = try drive.verify(written)
+            try store.addDisc(
+                DiscRecord(
+                    number: 1, count: 1, path: written.location, bytes: written.bytesWritten,
+                    md5: written.md5, verified: verification.matches, drive: drive.name),
+                toCollection: id)
+            try drive.eject()
+
+            guard verification.matches else {
+                throw MediaCenterError(
+                    .mediaFailure,
+                    "disc 1 read back with MD5 \(verification.md5) instead of \(written.md5); "
+                        + "the disc is unreliable, retry the job on a new blank")
+            }
+            try store.transition(
+                collection: id, from: .verifying, to: .done, reason: "disc 1 of 1 verified")
+            logger.notice("job done", fields)
+        } catch {
+            logger.error("job failed: \(error)", fields)
+            let reason = String(describing: error)
+            _ = try? store.transition(
+                collection: id, from: state, to: .failed, reason: reason, failureReason: reason)
+            try? drive.eject()
+        }
+    }
+
+    /// Makes sure a blank disc is loaded: a written disc left in the drive is ejected once,
+    /// which on a virtual drive loads the next blank.
+    private func prepareBlank() throws {
+        var media = try drive.inspectMedia()
+        if media.status == .written {
+            try drive.eject()
+            media = try drive.inspectMedia()
+        }
+        guard media.status == .blank else {
+            throw MediaCenterError(
+                .mediaFailure,
+                "drive \(drive.name) has no blank disc (found \(media.status.rawValue) "
+                    + "\(media.profile.rawValue)); load a blank disc")
+        }
+    }
+
+    /// The ISO 9660 volume identifier of a disc: d-characters only, never patient data.
+    private func volumeID(_ id: Int64, disc: Int) -> String {
+        "MEDIACENTER_\(id)_\(disc)"
+    }
+}

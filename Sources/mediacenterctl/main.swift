@@ -1,1 +1,145 @@
-print("mediacenterctl")
+// mediacenterctl: the console for field engineers. It talks to mediacenterd over the
+// control socket in the data directory.
+//
+// Exit codes: 0 success, 1 the daemon reported a failure, 2 invalid command line,
+// 3 the daemon could not be reached.
+
+import ControlProtocol
+import Foundation
+import MediaCenterCore
+
+let usage = """
+    Usage: mediacenterctl [--data-dir DIR] COMMAND [options]
+
+    Commands:
+      jobs [--json]                  list patient collections and their discs
+      burn --patient-id ID           finish the receiving collections of a patient now
+      burn --all                     finish every receiving collection now
+      status [--json]                show the daemon's version and listener
+
+    Options:
+      --data-dir DIR                 the daemon's data directory (default /var/lib/mediacenter)
+      --help                         show this text
+
+    Exit codes: 0 success, 1 the daemon reported a failure, 2 invalid command line,
+    3 the daemon could not be reached.
+    """
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("mediacenterctl: \(message)\n".utf8))
+    exit(code)
+}
+
+var arguments = CommandLine.arguments.dropFirst()
+var dataDirectory = "/var/lib/mediacenter"
+var command: String?
+var json = false
+var patientID: String?
+var all = false
+
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    case "--data-dir":
+        guard let value = arguments.popFirst() else { fail("missing value for --data-dir", code: 2) }
+        dataDirectory = value
+    case "--json":
+        json = true
+    case "--patient-id":
+        guard let value = arguments.popFirst() else {
+            fail("missing value for --patient-id", code: 2)
+        }
+        patientID = value
+    case "--all":
+        all = true
+    case "jobs", "burn", "status":
+        guard command == nil else { fail("only one command at a time; see --help", code: 2) }
+        command = argument
+    default:
+        fail("unknown argument '\(argument)'; see mediacenterctl --help", code: 2)
+    }
+}
+
+guard let command else { fail("no command given; see mediacenterctl --help", code: 2) }
+
+let request: ControlRequest
+switch command {
+case "burn":
+    guard (patientID != nil) != all else {
+        fail("burn needs exactly one of --patient-id ID and --all", code: 2)
+    }
+    request = ControlRequest(command: "burn", patientID: patientID, all: all ? true : nil)
+default:
+    request = ControlRequest(command: command)
+}
+
+/// Sends `request` and returns the daemon's reply, or exits with code 3.
+func send(_ request: ControlRequest, dataDirectory: String) -> ControlResponse {
+    let path = dataDirectory + "/" + controlSocketName
+    do {
+        let socket = try UnixSocket.connect(path: path)
+        try socket.sendAll(Array(try JSONEncoder().encode(request)))
+        let reply = try socket.receiveAll()
+        return try JSONDecoder().decode(ControlResponse.self, from: Data(reply))
+    } catch {
+        fail(String(describing: error), code: 3)
+    }
+}
+
+let response = send(request, dataDirectory: dataDirectory)
+guard response.ok else { fail(response.error ?? "the daemon reported a failure", code: 1) }
+
+func printJSON<Value: Encodable>(_ value: Value) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value) {
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Cuts or pads `text` to `width` columns, for an 80-column console.
+func column(_ text: String, _ width: Int) -> String {
+    text.count > width
+        ? String(text.prefix(width - 1)) + "~"
+        : text.padding(toLength: width, withPad: " ", startingAt: 0)
+}
+
+switch command {
+case "jobs":
+    let jobs = response.jobs ?? []
+    if json {
+        printJSON(jobs)
+    } else if jobs.isEmpty {
+        print("No jobs.")
+    } else {
+        print(column("JOB", 6) + column("STATE", 10) + column("IMAGES", 7) + column("DISCS", 7)
+            + column("PATIENT ID", 18) + "PATIENT NAME")
+        for job in jobs {
+            let verified = job.discs.filter(\.verified).count
+            let discs = job.discs.isEmpty ? "-" : "\(verified)/\(job.discs.count)"
+            print(column(String(job.id), 6) + column(job.state, 10)
+                + column(String(job.instances), 7) + column(discs, 7)
+                + column(job.patientID, 18) + column(job.patientName, 32))
+            if let error = job.error { print("      error: \(error)") }
+            for disc in job.discs {
+                print("      disc \(disc.number) of \(disc.count): \(disc.path)"
+                    + (disc.verified ? " (verified)" : " (NOT verified)"))
+            }
+        }
+    }
+case "burn":
+    let queued = response.queued ?? []
+    print(queued.isEmpty ? "Nothing to burn." : "Queued jobs: "
+        + queued.map(String.init).joined(separator: ", "))
+case "status":
+    let status = response.status ?? [:]
+    if json {
+        printJSON(status)
+    } else {
+        for key in status.keys.sorted() { print("\(column(key, 20)) \(status[key] ?? "")") }
+    }
+default:
+    break
+}

@@ -1,0 +1,128 @@
+import ControlProtocol
+import Foundation
+import JobEngine
+import MediaCenterCore
+import PatientStore
+import Synchronization
+
+/// Serves `mediacenterctl` on the control socket in the data directory, one request per
+/// connection, on a thread of its own.
+public final class ControlServer: Sendable {
+    private let path: String
+    private let store: PatientStore
+    private let engine: JobEngine
+    private let status: @Sendable () -> [String: String]
+    private let logger = Logger(label: "control")
+    private let listener = Mutex<UnixSocket?>(nil)
+    private let stopped = DispatchSemaphore(value: 0)
+
+    public init(
+        path: String, store: PatientStore, engine: JobEngine,
+        status: @escaping @Sendable () -> [String: String]
+    ) {
+        self.path = path
+        self.store = store
+        self.engine = engine
+        self.status = status
+    }
+
+    /// Creates the socket and starts serving.
+    public func start() throws {
+        let socket = try UnixSocket.listen(path: path)
+        listener.withLock { $0 = socket }
+        let thread = Thread { [self] in
+            while let client = socket.accept() {
+                handle(client)
+            }
+            stopped.signal()
+        }
+        thread.name = "control"
+        thread.start()
+    }
+
+    /// Stops serving and removes the socket file.
+    public func stop() {
+        let socket = listener.withLock { current -> UnixSocket? in
+            defer { current = nil }
+            return current
+        }
+        guard let socket else { return }
+        socket.shutdownListening()
+        stopped.wait()
+        socket.close()
+        unlink(path)
+    }
+
+    private func handle(_ client: UnixSocket) {
+        let response: ControlResponse
+        do {
+            let bytes = try client.receiveAll(limit: 1 << 20)
+            let request = try JSONDecoder().decode(ControlRequest.self, from: Data(bytes))
+            response = respond(to: request)
+        } catch let error as DecodingError {
+            response = .failure("the request is not valid JSON for this daemon: \(error)")
+        } catch {
+            response = .failure("the request could not be read: \(error)")
+        }
+
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try client.sendAll(Array(try encoder.encode(response)))
+        } catch {
+            logger.warning("control reply could not be sent: \(error)")
+        }
+        client.close()
+    }
+
+    /// Carries out one request.
+    func respond(to request: ControlRequest) -> ControlResponse {
+        do {
+            switch request.command {
+            case "jobs":
+                return ControlResponse(ok: true, jobs: try store.collections().map(JobSummary.init))
+            case "burn":
+                if request.all == true {
+                    return ControlResponse(ok: true, queued: try engine.finishAll())
+                }
+                guard let patientID = request.patientID else {
+                    return .failure("burn needs --patient-id ID or --all")
+                }
+                let queued = try engine.finish(patientID: patientID)
+                guard !queued.isEmpty else {
+                    return .failure(
+                        "no patient with Patient ID '\(patientID)' is receiving; "
+                            + "see mediacenterctl jobs")
+                }
+                logger.info("burn requested on the console", ["jobs": "\(queued)"])
+                return ControlResponse(ok: true, queued: queued)
+            case "status":
+                return ControlResponse(ok: true, status: status())
+            default:
+                return .failure("unknown command '\(request.command)'; see mediacenterctl --help")
+            }
+        } catch {
+            logger.error("control request '\(request.command)' failed: \(error)")
+            return .failure(String(describing: error))
+        }
+    }
+}
+
+extension JobSummary {
+    /// The console's view of a recorded collection.
+    init(_ record: CollectionRecord) {
+        let timestamps = ISO8601DateFormatter()
+        self.init(
+            id: record.id, patientName: record.patientName, patientID: record.patientID,
+            patientIDGenerated: record.patientIDGenerated, state: record.state.rawValue,
+            instances: record.instances, bytes: record.bytes,
+            discs: record.discs.map {
+                DiscSummary(
+                    path: $0.path, verified: $0.verified, number: $0.number, count: $0.count,
+                    bytes: $0.bytes, md5: $0.md5)
+            },
+            error: record.failureReason,
+            createdAt: timestamps.string(from: record.createdAt),
+            updatedAt: timestamps.string(from: record.updatedAt))
+    }
+}

@@ -1,0 +1,140 @@
+import CSystemd
+import ControlProtocol
+import DicomNetwork
+import DiscBurner
+import Foundation
+import Glibc
+import JobEngine
+import MediaCenterCore
+import PatientStore
+
+/// The daemon: wires the Storage SCP, the patient store, the job engine with its drive,
+/// and the control socket, then waits for SIGTERM or SIGINT.
+public enum Daemon {
+    /// Runs the daemon with the command-line `arguments` (without the program name) and
+    /// returns its exit code: 0 after a clean stop, 1 on a failure at start, 2 for an
+    /// invalid command line.
+    public static func run(_ arguments: [String]) -> Int32 {
+        let options: DaemonOptions
+        do {
+            switch try DaemonOptions.parse(arguments) {
+            case .help:
+                print(DaemonOptions.usage)
+                return 0
+            case .version:
+                print("mediacenterd \(ImplementationIdentity.productVersion)")
+                return 0
+            case .run(let parsed):
+                options = parsed
+            }
+        } catch {
+            FileHandle.standardError.write(Data("mediacenterd: \(error)\n".utf8))
+            return 2
+        }
+
+        Logger.setThreshold(options.logLevel)
+        let logger = Logger(label: "mediacenterd")
+
+        // Signals are taken by sigwait on this thread; every thread started later
+        // inherits the mask, so none of them is interrupted by one.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for number in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, number) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        do {
+            let running = try start(options, logger: logger)
+            waitForStop(signals, logger: logger)
+            _ = sd_notify(0, "STOPPING=1")
+            running.stop()
+            logger.notice("mediacenterd stopped")
+            return 0
+        } catch {
+            logger.error("mediacenterd cannot start: \(error)")
+            return 1
+        }
+    }
+
+    /// The started parts, stopped in reverse order.
+    private struct Running {
+        let scp: StorageSCP
+        let control: ControlServer
+        let engine: JobEngine
+
+        func stop() {
+            scp.stop()
+            control.stop()
+            engine.stop()
+        }
+    }
+
+    private static func start(_ options: DaemonOptions, logger: Logger) throws -> Running {
+        let data = options.dataDirectory
+        for folder in [data, data + "/discs", data + "/staging"] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+
+        try DicomToolkit.initialize()
+        let spool = try Spool(root: data + "/spool")
+        let removed = spool.removeTemporaryFiles()
+        if removed > 0 {
+            logger.notice("removed \(removed) incomplete receives that were never acknowledged")
+        }
+        let store = try PatientStore(path: data + "/mediacenter.db")
+
+        let capacity = Int64(options.virtualDiscCapacityMB) * 1024 * 1024
+        let drive = try VirtualDrive(
+            name: "virtual0", directory: data + "/discs", capacityBytes: capacity)
+        let engine = JobEngine(
+            store: store, drive: drive, fileSets: DicomFileSets(sourceAETitle: options.aeTitle),
+            configuration: JobEngineConfiguration(
+                completionTimeout: TimeInterval(options.completionTimeout),
+                stagingDirectory: data + "/staging"))
+        try engine.start()
+
+        let listener = "\(options.bindAddress):\(options.port)"
+        let control = ControlServer(
+            path: data + "/" + controlSocketName, store: store, engine: engine,
+            status: {
+                [
+                    "version": ImplementationIdentity.productVersion,
+                    "listener": listener, "aeTitle": options.aeTitle, "drive": drive.name,
+                ]
+            })
+        try control.start()
+
+        let scp = StorageSCP(
+            configuration: StorageSCPConfiguration(
+                aeTitles: [options.aeTitle], bindAddress: options.bindAddress, port: options.port,
+                maxAssociations: options.maxAssociations),
+            delegate: Ingest(spool: spool, store: store))
+        do {
+            try scp.start()
+        } catch {
+            control.stop()
+            engine.stop()
+            throw error
+        }
+
+        _ = sd_notify(0, "READY=1")
+        logger.notice(
+            "mediacenterd \(ImplementationIdentity.productVersion) ready",
+            ["listener": listener, "ae.title": options.aeTitle, "data.dir": data])
+        return Running(scp: scp, control: control, engine: engine)
+    }
+
+    private static func waitForStop(_ signals: sigset_t, logger: Logger) {
+        var signals = signals
+        while true {
+            var received: Int32 = 0
+            guard sigwait(&signals, &received) == 0 else { continue }
+            if received == SIGHUP {
+                logger.notice("SIGHUP received; this version reads its settings only at start")
+                continue
+            }
+            logger.notice("signal \(received) received, stopping")
+            return
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import FileSetBuilder
+import Foundation
+import JobEngine
+import MediaCenterCore
+
+/// Backs the job engine's file-sets with the DICOM File-set Creator.
+public struct DicomFileSets: FileSetMaking {
+    /// Our AE title, written as Source AE Title into each file on the disc.
+    public let sourceAETitle: String
+
+    public init(sourceAETitle: String) {
+        self.sourceAETitle = sourceAETitle
+    }
+
+    public func makeFileSet(_ plan: DiscPlan, into directory: String) throws {
+        let instances = plan.instances.map {
+            FileSetInstance(
+                sourcePath: $0.spoolPath, sopInstanceUID: $0.sopInstanceUID,
+                studyInstanceUID: $0.studyInstanceUID, seriesInstanceUID: $0.seriesInstanceUID)
+        }
+        let fileSet = FileSetPlan(
+            instances: instances, patientID: plan.collection.patientID,
+            sourceAETitle: sourceAETitle, fileSetID: "MEDIACENTER\(plan.collection.id % 100_000)",
+            discNumber: plan.discNumber, discCount: plan.discCount, createdAt: Date())
+        _ = try FileSetBuilder().build(fileSet, into: directory)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Glibc
+import MediaCenterCore
+
+/// The spool: received instances on the data disk, each in a file of its own. A C-STORE
+/// is received into `temporaryFolder`, synced, and renamed into a dated folder, so a file
+/// outside `temporaryFolder` is always complete.
+public struct Spool: Sendable {
+    public let root: String
+    public var temporaryFolder: String { root + "/tmp" }
+
+    public init(root: String) throws {
+        self.root = root
+        try FileManager.default.createDirectory(
+            atPath: root + "/tmp", withIntermediateDirectories: true)
+    }
+
+    /// A fresh path in the temporary folder for the next C-STORE.
+    public func temporaryPath() -> String {
+        temporaryFolder + "/" + UUID().uuidString + ".part"
+    }
+
+    /// Removes temporary files that an interrupted receive left behind. None of them was
+    /// acknowledged, because status 0000 is sent only after the rename.
+    /// - Returns: how many files were removed.
+    @discardableResult
+    public func removeTemporaryFiles() -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryFolder)) ?? []
+        for name in names { unlink(temporaryFolder + "/" + name) }
+        return names.count
+    }
+
+    /// Syncs the temporary file at `path`, renames it into today's folder and syncs that
+    /// folder, so the instance survives a power cut once this returns.
+    /// - Returns: the final path and the file's size in bytes.
+    public func commit(temporaryPath path: String, now: Date = Date()) throws -> (String, Int64) {
+        try syncFile(path)
+
+        let folder = root + "/" + Spool.dayFormat(now)
+        if !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true)
+            try syncFile(root)
+        }
+
+        let destination = folder + "/" + UUID().uuidString + ".dcm"
+        guard rename(path, destination) == 0 else {
+            throw MediaCenterError.fromErrno(
+                .ioFailure, "cannot move the received instance into the spool \(folder)",
+                call: "rename")
+        }
+        try syncFile(folder)
+
+        var status = stat()
+        guard stat(destination, &status) == 0 else {
+            throw MediaCenterError.fromErrno(
+                .ioFailure, "cannot read the size of \(destination)", call: "stat")
+        }
+        return (destination, Int64(status.st_size))
+    }
+
+    /// Flushes a file or folder to the disk with `fsync(2)`.
+    private func syncFile(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw MediaCenterError.fromErrno(.ioFailure, "cannot open \(path) to sync it", call: "open")
+        }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw MediaCenterError.fromErrno(.ioFailure, "cannot sync \(path) to disk", call: "fsync")
+        }
+    }
+
+    private static func dayFormat(_ date: Date) -> String {
+        var time = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(
+            format: "%04d%02d%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// A request from `mediacenterctl` to the daemon: one JSON object per connection.
+public struct ControlRequest: Codable, Sendable, Equatable {
+    /// The command: `jobs`, `burn` or `status`.
+    public var command: String
+    /// For `burn`: the Patient ID whose collections to finish.
+    public var patientID: String?
+    /// For `burn`: finish every receiving collection.
+    public var all: Bool?
+
+    public init(command: String, patientID: String? = nil, all: Bool? = nil) {
+        self.command = command
+        self.patientID = patientID
+        self.all = all
+    }
+}
+
+/// A disc of a job, as the console shows it.
+public struct DiscSummary: Codable, Sendable, Equatable {
+    /// The disc image file of a virtual drive, or the device of a real one.
+    public var path: String
+    public var verified: Bool
+    public var number: Int
+    public var count: Int
+    public var bytes: Int64
+    public var md5: String
+
+    public init(path: String, verified: Bool, number: Int, count: Int, bytes: Int64, md5: String) {
+        self.path = path
+        self.verified = verified
+        self.number = number
+        self.count = count
+        self.bytes = bytes
+        self.md5 = md5
+    }
+}
+
+/// A patient collection and its burn job, as the console shows it.
+public struct JobSummary: Codable, Sendable, Equatable {
+    public var id: Int64
+    /// Patient's Name decoded to UTF-8.
+    public var patientName: String
+    public var patientID: String
+    /// Whether the Patient ID was generated because the instances had none.
+    public var patientIDGenerated: Bool
+    /// One of `receiving`, `queued`, `burning`, `verifying`, `done`, `failed`.
+    public var state: String
+    /// Instances in the collection.
+    public var instances: Int
+    public var bytes: Int64
+    public var discs: [DiscSummary]
+    /// Why the job failed, when it did.
+    public var error: String?
+    public var createdAt: String
+    public var updatedAt: String
+
+    public init(
+        id: Int64, patientName: String, patientID: String, patientIDGenerated: Bool,
+        state: String, instances: Int, bytes: Int64, discs: [DiscSummary], error: String?,
+        createdAt: String, updatedAt: String
+    ) {
+        self.id = id
+        self.patientName = patientName
+        self.patientID = patientID
+        self.patientIDGenerated = patientIDGenerated
+        self.state = state
+        self.instances = instances
+        self.bytes = bytes
+        self.discs = discs
+        self.error = error
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// The daemon's reply: `ok` and a result, or an error message for the console.
+public struct ControlResponse: Codable, Sendable {
+    public var ok: Bool
+    public var error: String?
+    public var jobs: [JobSummary]?
+    /// For `burn`: the IDs of the collections that were queued.
+    public var queued: [Int64]?
+    /// For `status`: the product version and the DICOM listener.
+    public var status: [String: String]?
+
+    public init(
+        ok: Bool, error: String? = nil, jobs: [JobSummary]? = nil, queued: [Int64]? = nil,
+        status: [String: String]? = nil
+    ) {
+        self.ok = ok
+        self.error = error
+        self.jobs = jobs
+        self.queued = queued
+        self.status = status
+    }
+
+    /// A failed reply with `message`.
+    public static func failure(_ message: String) -> ControlResponse {
+        ControlResponse(ok: false, error: message)
+    }
+}
+
+/// The file name of the control socket inside the data directory.
+public let controlSocketName = "control.sock"

@@ -1,0 +1,27 @@
+import PatientStore
+
+/// What the job engine needs to know about one disc of a collection.
+public struct DiscPlan: Sendable {
+    public var collection: CollectionRecord
+    public var instances: [StoredInstance]
+    /// Position of this disc in the set, from 1.
+    public var discNumber: Int
+    /// Discs in the set.
+    public var discCount: Int
+
+    public init(
+        collection: CollectionRecord, instances: [StoredInstance], discNumber: Int, discCount: Int
+    ) {
+        self.collection = collection
+        self.instances = instances
+        self.discNumber = discNumber
+        self.discCount = discCount
+    }
+}
+
+/// Builds the folder that becomes one disc. The daemon backs it with the DICOM file-set
+/// builder; the engine only needs the folder to exist when the call returns.
+public protocol FileSetMaking: Sendable {
+    /// Writes the file-set for `plan` into the empty folder `directory`.
+    func makeFileSet(_ plan: DiscPlan, into directory: String) throws
+}

@@ -1,0 +1,25 @@
+/// The Patient ID a collection is filed under.
+///
+/// An instance without a Patient ID gets one made at receive time: its Accession Number,
+/// or, without one, its Study Instance UID. The Study Instance UID makes each such study a
+/// patient of its own, even when an earlier study had the same Patient's Name, because
+/// nothing else shows that the two belong to one person.
+public struct PatientIdentity: Sendable, Equatable {
+    public var patientID: String
+    /// Whether `patientID` was made here because the instance had none.
+    public var generated: Bool
+
+    /// Resolves the Patient ID of an instance from its own values, each without padding.
+    public init(patientID: String?, accessionNumber: String?, studyInstanceUID: String) {
+        if let patientID, !patientID.isEmpty {
+            self.patientID = patientID
+            self.generated = false
+        } else if let accessionNumber, !accessionNumber.isEmpty {
+            self.patientID = accessionNumber
+            self.generated = true
+        } else {
+            self.patientID = studyInstanceUID
+            self.generated = true
+        }
+    }
+}

@@ -1,0 +1,184 @@
+"""Fixtures that run the real mediacenterd on 127.0.0.1 with a data directory of its own."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+STORESCU = "/usr/bin/storescu"
+ECHOSCU = "/usr/bin/echoscu"
+
+
+def binary_folder() -> Path:
+    """Returns the folder of the built executables."""
+    configured = os.environ.get("MEDIACENTER_BIN")
+    if configured:
+        return Path(configured)
+    output = subprocess.run(
+        ["swift", "build", "--show-bin-path"], cwd=REPOSITORY, check=True,
+        capture_output=True, text=True)
+    return Path(output.stdout.strip())
+
+
+def test_file(name: str) -> Path:
+    """Returns the path of one of pydicom's real test files."""
+    for folder in os.environ.get("MEDIACENTER_TEST_FILES", "").split(":"):
+        candidate = Path(folder) / name
+        if folder and candidate.exists():
+            return candidate
+    from pydicom.data import get_testdata_file
+
+    found = get_testdata_file(name, download=False)
+    if found is None:
+        pytest.fail(f"test file {name} not found; run the tests through scripts/test")
+    return Path(found)
+
+
+def free_port() -> int:
+    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Daemon:
+    """A running mediacenterd and the console commands that talk to it."""
+
+    def __init__(self, data_dir: Path, extra: list[str]):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.bin = binary_folder()
+        self.log_path = data_dir.parent / f"{data_dir.name}-daemon.log"
+        self.extra = extra
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [str(self.bin / "mediacenterd"), "--data-dir", str(self.data_dir),
+             "--bind-address", "127.0.0.1", "--port", str(self.port), *self.extra],
+            stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"mediacenterd exited with {self.process.returncode}:\n{self.log()}")
+            if (self.data_dir / "control.sock").exists() and self._port_open():
+                return
+            time.sleep(0.1)
+        pytest.fail(f"mediacenterd did not start within 30 s:\n{self.log()}")
+
+    def _port_open(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            pytest.fail(f"mediacenterd did not stop within 60 s of SIGTERM:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def ctl(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [str(self.bin / "mediacenterctl"), "--data-dir", str(self.data_dir), *arguments],
+            capture_output=True, text=True, timeout=60)
+        if check and result.returncode != 0:
+            pytest.fail(f"mediacenterctl {' '.join(arguments)} exited {result.returncode}: "
+                        f"{result.stderr}")
+        return result
+
+    def jobs(self) -> list[dict]:
+        return json.loads(self.ctl("jobs", "--json").stdout)
+
+    def wait_for_jobs(self, predicate, timeout: float = 120) -> list[dict]:
+        """Polls `jobs --json` until `predicate(jobs)` holds."""
+        deadline = time.monotonic() + timeout
+        jobs = self.jobs()
+        while not predicate(jobs):
+            if time.monotonic() > deadline:
+                pytest.fail(f"jobs did not reach the expected state: {json.dumps(jobs, indent=1)}"
+                            f"\n{self.log()}")
+            time.sleep(0.25)
+            jobs = self.jobs()
+        return jobs
+
+    def storescu(self, *files: Path, check: bool = True, extra=()) -> subprocess.CompletedProcess:
+        """Sends files with DCMTK's storescu, proposing each file's own transfer syntax."""
+        environment = dict(os.environ, TCP_NODELAY="1")
+        result = subprocess.run(
+            [STORESCU, "-aet", "TESTSCU", "-aec", "CDP_PRINTER", "-R", *extra,
+             "127.0.0.1", str(self.port), *map(str, files)],
+            capture_output=True, text=True, timeout=120, env=environment)
+        if check and result.returncode != 0:
+            pytest.fail(f"storescu exited {result.returncode}:\n{result.stdout}{result.stderr}"
+                        f"\n{self.log()}")
+        return result
+
+    def spool_leftovers(self) -> list[Path]:
+        """Temporary files left in the spool, which must always be none between transfers."""
+        folder = self.data_dir / "spool" / "tmp"
+        return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    """A daemon with a long completion timeout, so jobs start only when a test asks."""
+    running = Daemon(tmp_path / "data", ["--completion-timeout", "600"])
+    running.start()
+    yield running
+    code = running.stop()
+    assert code == 0, f"mediacenterd exited with {code} on SIGTERM:\n{running.log()}"
+
+
+@pytest.fixture
+def make_daemon(tmp_path):
+    """A factory for daemons with other options; each is stopped at the end of the test."""
+    started: list[Daemon] = []
+
+    def make(*extra: str, name: str = "data") -> Daemon:
+        running = Daemon(tmp_path / name, list(extra))
+        running.start()
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.stop()
+
+
+def extract_disc(image: Path, destination: Path) -> Path:
+    """Extracts an ISO 9660 image with xorriso, as a computer reading the disc would see it."""
+    destination.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["xorriso", "-osirrox", "on", "-indev", str(image), "-extract", "/", str(destination)],
+        check=True, capture_output=True)
+    for path in destination.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return destination
+
+
+def python_executable() -> str:
+    return sys.executable
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

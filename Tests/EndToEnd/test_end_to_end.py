@@ -1,0 +1,300 @@
+"""End to end: real DICOM peers on 127.0.0.1 send real files to the real daemon, which burns
+each patient to a virtual disc; the disc images are extracted and checked with dicom3tools
+and pydicom."""
+
+import subprocess
+import time
+from io import BytesIO
+from pathlib import Path
+
+import numpy
+import pydicom
+import pytest
+from pynetdicom import AE
+from pynetdicom.dimse_messages import C_STORE_RQ
+from pynetdicom.dimse_primitives import C_STORE
+from pynetdicom.sop_class import CTImageStorage, Verification
+
+from conftest import Daemon, extract_disc, test_file
+
+# Real files that cover CT, MR, multi-frame ultrasound, Implicit and Explicit VR, JPEG
+# Lossless and RLE, and patients with and without a Patient ID.
+STORESCU_FILES = [
+    "CT_small.dcm",                    # CT, Explicit VR LE, patient 1CT1
+    "MR_small_implicit.dcm",           # MR, Implicit VR LE, patient 4MR1
+    "JPGLosslessP14SV1_1s_1f_8b.dcm",  # US, JPEG Lossless SV1, no Patient ID
+    "emri_small_RLE.dcm",              # Enhanced MR, 10 frames, RLE, no name and no ID
+    "OBXXXX1A_rle_2frame.dcm",         # US multi-frame, RLE
+]
+PYNETDICOM_FILES = ["rtplan.dcm"]      # RT Plan, Implicit VR LE, patient id00001
+
+
+def send_with_pynetdicom(port: int, *names: str) -> list[int]:
+    """Sends files with pynetdicom and returns the status of each C-STORE."""
+    ae = AE(ae_title="PYNETDICOM")
+    datasets = [pydicom.dcmread(test_file(name)) for name in names]
+    for dataset in datasets:
+        ae.add_requested_context(
+            dataset.SOPClassUID, [dataset.file_meta.TransferSyntaxUID])
+    association = ae.associate("127.0.0.1", port, ae_title="CDP_PRINTER")
+    assert association.is_established
+    statuses = [association.send_c_store(dataset).Status for dataset in datasets]
+    association.release()
+    return statuses
+
+
+def dicom_files(root: Path) -> list[Path]:
+    return sorted(path for path in (root / "DICOM").rglob("*") if path.is_file())
+
+
+def tool_errors(command: list[str]) -> list[str]:
+    """Runs a dicom3tools validator and returns its error lines."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    lines = (result.stdout + result.stderr).splitlines()
+    return [line for line in lines if line.startswith("Error")]
+
+
+def pixels(dataset: pydicom.Dataset) -> numpy.ndarray:
+    return dataset.pixel_array
+
+
+@pytest.fixture
+def burned(daemon: Daemon, tmp_path):
+    """Sends every test file, burns all patients, and returns the finished jobs."""
+    daemon.storescu(*[test_file(name) for name in STORESCU_FILES])
+    assert send_with_pynetdicom(daemon.port, *PYNETDICOM_FILES) == [0]
+
+    receiving = daemon.jobs()
+    assert len(receiving) == 6
+    assert all(job["state"] == "receiving" for job in receiving)
+
+    daemon.ctl("burn", "--all")
+    jobs = daemon.wait_for_jobs(
+        lambda jobs: all(job["state"] in ("done", "failed") for job in jobs))
+    return jobs
+
+
+class TestBurnEndToEnd:
+    def test_every_patient_gets_one_verified_disc(self, burned):
+        for job in burned:
+            assert job["state"] == "done", job
+            assert len(job["discs"]) == 1, job
+            assert job["discs"][0]["verified"] is True
+            assert Path(job["discs"][0]["path"]).is_file()
+
+    def test_patients_are_grouped_by_name_and_id(self, burned):
+        by_id = {job["patientID"]: job for job in burned}
+        assert by_id["1CT1"]["instances"] == 1
+        assert by_id["4MR1"]["instances"] == 1
+        assert by_id["id00001"]["instances"] == 1
+        generated = [job for job in burned if job["patientIDGenerated"]]
+        assert len(generated) == 2
+        for job in generated:
+            assert job["patientID"] != ""
+
+    def test_discs_pass_dicom3tools_and_keep_every_instance(self, burned, tmp_path):
+        sent = {
+            pydicom.dcmread(test_file(name), stop_before_pixels=True).SOPInstanceUID: name
+            for name in STORESCU_FILES + PYNETDICOM_FILES
+        }
+        found: list[str] = []
+
+        for job in burned:
+            root = extract_disc(Path(job["discs"][0]["path"]), tmp_path / f"disc{job['id']}")
+            assert (root / "DICOMDIR").is_file()
+            assert (root / "README.TXT").is_file()
+
+            assert tool_errors(["dciodvfy", str(root / "DICOMDIR")]) == []
+            files = dicom_files(root)
+            assert tool_errors(["dcentvfy", *map(str, files)]) == []
+
+            for path in files:
+                copy = pydicom.dcmread(path)
+                assert copy.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
+                found.append(copy.SOPInstanceUID)
+
+        assert sorted(found) == sorted(sent)
+
+    def test_pixel_data_equals_the_original(self, burned, tmp_path):
+        originals = {}
+        for name in STORESCU_FILES:
+            dataset = pydicom.dcmread(test_file(name))
+            originals[dataset.SOPInstanceUID] = dataset
+
+        compared = 0
+        for job in burned:
+            root = extract_disc(Path(job["discs"][0]["path"]), tmp_path / f"px{job['id']}")
+            for path in dicom_files(root):
+                copy = pydicom.dcmread(path)
+                original = originals.get(copy.SOPInstanceUID)
+                if original is None:
+                    continue
+                assert numpy.array_equal(pixels(copy), pixels(original)), path
+                compared += 1
+        assert compared == len(STORESCU_FILES)
+
+    def test_disc_paths_hold_no_attribute_values(self, burned, tmp_path):
+        for job in burned:
+            root = extract_disc(Path(job["discs"][0]["path"]), tmp_path / f"names{job['id']}")
+            for path in root.rglob("*"):
+                name = path.name
+                assert len(name) <= 8 or name in ("DICOMDIR", "README.TXT"), path
+                assert name == name.upper(), path
+                assert job["patientID"] not in str(path.relative_to(root)) or not job["patientID"]
+
+
+class TestCollections:
+    def test_burn_by_patient_id_leaves_others_receiving(self, daemon):
+        daemon.storescu(test_file("CT_small.dcm"), test_file("MR_small_implicit.dcm"))
+
+        daemon.ctl("burn", "--patient-id", "1CT1")
+        jobs = daemon.wait_for_jobs(
+            lambda jobs: any(j["patientID"] == "1CT1" and j["state"] == "done" for j in jobs))
+
+        other = [job for job in jobs if job["patientID"] == "4MR1"]
+        assert [job["state"] for job in other] == ["receiving"]
+
+    def test_unknown_patient_id_is_an_error(self, daemon):
+        result = daemon.ctl("burn", "--patient-id", "NOBODY", check=False)
+
+        assert result.returncode == 1
+        assert "NOBODY" in result.stderr
+
+    def test_completion_timeout_finishes_patient(self, make_daemon):
+        daemon = make_daemon("--completion-timeout", "1")
+        daemon.storescu(test_file("CT_small.dcm"))
+
+        jobs = daemon.wait_for_jobs(lambda jobs: jobs and jobs[0]["state"] == "done", timeout=60)
+
+        assert jobs[0]["discs"][0]["verified"] is True
+
+    def test_instance_after_burn_opens_new_collection(self, daemon):
+        daemon.storescu(test_file("CT_small.dcm"))
+        daemon.ctl("burn", "--all")
+        daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] == "done")
+
+        daemon.storescu(test_file("CT_small.dcm"))
+
+        jobs = daemon.jobs()
+        assert [job["state"] for job in jobs] == ["done", "receiving"]
+        assert jobs[0]["instances"] == 1
+        assert jobs[1]["instances"] == 1
+
+
+class TestBadInput:
+    def store_raw_bytes(self, port: int, payload: bytes) -> int:
+        """Sends `payload` as the data set of a C-STORE and returns the response status."""
+        ae = AE(ae_title="PYNETDICOM")
+        ae.add_requested_context(CTImageStorage, ["1.2.840.10008.1.2.1"])
+        association = ae.associate("127.0.0.1", port, ae_title="CDP_PRINTER")
+        assert association.is_established
+        request = C_STORE()
+        request.MessageID = 1
+        request.AffectedSOPClassUID = CTImageStorage
+        request.AffectedSOPInstanceUID = "1.2.826.0.1.3680043.8.498.1"
+        request.Priority = 2
+        request.DataSet = BytesIO(payload)
+        context = association.accepted_contexts[0]
+        # pynetdicom's public send_c_store always encodes a valid data set, so the message
+        # goes through its DIMSE layer directly, with the reactor paused as send_c_store does.
+        association._reactor_checkpoint.clear()
+        while not association._is_paused:
+            time.sleep(0.0001)
+        association.dimse.send_msg(request, context.context_id)
+        _, response = association.dimse.get_msg(block=True)
+        association._reactor_checkpoint.set()
+        association.release()
+        return response.Status
+
+    def test_non_dicom_data_gets_c000(self, daemon):
+        status = self.store_raw_bytes(daemon.port, b"this is a text file, not DICOM\n" * 40)
+
+        assert status == 0xC000
+        assert daemon.spool_leftovers() == []
+        assert daemon.jobs() == []
+        daemon.storescu(test_file("CT_small.dcm"))
+        assert len(daemon.jobs()) == 1
+
+    def test_truncated_data_set_gets_c000(self, daemon):
+        dataset = pydicom.dcmread(test_file("CT_small.dcm"))
+        buffer = BytesIO()
+        dataset.save_as(buffer, enforce_file_format=False, implicit_vr=False, little_endian=True)
+        encoded = buffer.getvalue()
+
+        status = self.store_raw_bytes(daemon.port, encoded[: len(encoded) // 2])
+
+        assert status == 0xC000
+        assert daemon.spool_leftovers() == []
+        assert daemon.jobs() == []
+
+    def test_abort_mid_store_leaves_nothing(self, daemon):
+        ae = AE(ae_title="PYNETDICOM")
+        ae.add_requested_context(CTImageStorage, ["1.2.840.10008.1.2.1"])
+        association = ae.associate("127.0.0.1", daemon.port, ae_title="CDP_PRINTER",
+                                   max_pdu=4096)
+        assert association.is_established
+        dataset = pydicom.dcmread(test_file("CT_small.dcm"))
+        buffer = BytesIO()
+        dataset.save_as(buffer, enforce_file_format=False, implicit_vr=False, little_endian=True)
+        request = C_STORE()
+        request.MessageID = 1
+        request.AffectedSOPClassUID = dataset.SOPClassUID
+        request.AffectedSOPInstanceUID = dataset.SOPInstanceUID
+        request.Priority = 2
+        request.DataSet = BytesIO(buffer.getvalue())
+        message = C_STORE_RQ()
+        message.primitive_to_message(request)
+        context_id = association.accepted_contexts[0].context_id
+
+        # Send the command and the first fragments of the data set, then abort.
+        for index, pdata in enumerate(message.encode_msg(context_id, 4096)):
+            if index == 4:
+                break
+            association.dul.send_pdu(pdata)
+        time.sleep(0.5)
+        association.abort()
+
+        deadline = time.monotonic() + 10
+        while daemon.spool_leftovers() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert daemon.spool_leftovers() == []
+        assert daemon.jobs() == []
+        daemon.storescu(test_file("CT_small.dcm"))
+        assert len(daemon.jobs()) == 1
+
+    def test_echo_answers(self, daemon):
+        ae = AE(ae_title="PYNETDICOM")
+        ae.add_requested_context(Verification)
+        association = ae.associate("127.0.0.1", daemon.port, ae_title="CDP_PRINTER")
+        assert association.is_established
+        assert association.send_c_echo().Status == 0
+        association.release()
+
+
+class TestCommandLine:
+    def test_invalid_port_names_value_and_range(self, tmp_path):
+        daemon = Daemon(tmp_path / "data", [])
+        result = subprocess.run(
+            [str(daemon.bin / "mediacenterd"), "--data-dir", str(tmp_path), "--port", "0"],
+            capture_output=True, text=True, timeout=30)
+
+        assert result.returncode == 2
+        assert "'0'" in result.stderr
+        assert "1 to 65535" in result.stderr
+
+    def test_console_without_daemon_exits_3(self, tmp_path):
+        daemon = Daemon(tmp_path / "data", [])
+        result = subprocess.run(
+            [str(daemon.bin / "mediacenterctl"), "--data-dir", str(tmp_path), "jobs"],
+            capture_output=True, text=True, timeout=30)
+
+        assert result.returncode == 3
+        assert "mediacenterd" in result.stderr
+
+    def test_jobs_text_fits_80_columns(self, daemon):
+        daemon.storescu(test_file("CT_small.dcm"))
+
+        output = daemon.ctl("jobs").stdout
+
+        assert "1CT1" in output
+        assert all(len(line) <= 80 for line in output.splitlines())
