@@ -11,8 +11,8 @@ import MediaCenterCore
 /// PS3.12 F.1.2.1 requires: a file without extension as `NAME.;1`, a file with an
 /// extension as `NAME.EXT;1`, and a directory as `NAME`. Readers that hide version
 /// numbers show these as `NAME` and `NAME.EXT`, as xorriso 1.5.4 does. The Linux kernel
-/// driver also shows them in lower case unless mounted with `map=off`, as its
-/// documentation (Documentation/filesystems/isofs.rst) says.
+/// driver also maps them to lower case unless mounted with `map=off` (its mount options
+/// are in the kernel's Documentation/filesystems/isofs.rst).
 ///
 /// Every name in the folder must already be a level 1 name, so that the names on the
 /// disc are exactly the names in the folder and the DICOMDIR's references stay true.

@@ -91,6 +91,21 @@ extension DiscBurnerTests {
             #expect(reports.allSatisfy { $0.bytesWritten <= $0.totalBytes })
         }
 
+        @Test func librariesRestartAfterFinish() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeSampleFileSet(at: workspace.fileSet)
+            let address = "stdio:" + workspace.root + "/DISC.iso"
+
+            BurnLibraries.finish()
+            let image = try ISOImage(directory: workspace.fileSet, volumeID: "SET1")
+            let writer = try LibburnDrive(address: address)
+            let result = try writer.write(image)
+            writer.release(eject: false)
+
+            #expect(try md5sum(workspace.root + "/DISC.iso") == result.md5)
+        }
+
         @Test func readBeyondDiscFails() throws {
             let workspace = try Workspace()
             defer { workspace.remove() }
