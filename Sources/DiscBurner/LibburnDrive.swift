@@ -1,0 +1,197 @@
+import Glibc
+import MediaCenterCore
+import MediaHardware
+
+/// The medium in a drive as libburn reports it.
+public struct LibburnMedia: Sendable, Equatable {
+    public var status: DiscStatus
+    public var profile: MediaProfile
+    /// The MMC profile number, such as 0x09 for CD-R, or 0xffff for a `stdio:` file.
+    public var profileNumber: Int
+    /// libburn's name for the profile, such as `CD-R` or `stdio file`.
+    public var profileName: String
+    /// Bytes libburn expects to fit on the medium. For a `stdio:` file this is the free
+    /// space of its file system, because such a drive has no capacity of its own.
+    public var availableBytes: Int64
+    /// Whether the drive is a `stdio:` file rather than a real drive.
+    public var isFile: Bool
+}
+
+/// The progress of a running write.
+public struct WriteProgress: Sendable, Equatable {
+    public var bytesWritten: Int64
+    public var totalBytes: Int64
+}
+
+/// A drive that libburn reaches by address: a real drive such as `/dev/sr0`, or a
+/// `stdio:` pseudo-drive whose disc is the file after the prefix, such as
+/// `stdio:/var/lib/mediacenter/virtual0/DISC0001.iso`.
+///
+/// The drive is grabbed, and so locked against other programs, from init until
+/// ``release(eject:)`` or deinit. Every method blocks, so use it on a thread of your own.
+/// After a write, libburn only learns the medium's new state when the drive is grabbed
+/// again, so read back through a new `LibburnDrive`.
+public final class LibburnDrive {
+    /// The libburn address the drive was grabbed by.
+    public let address: String
+
+    private let grabbed: GrabbedDrive
+    private let logger = Logger(label: "DiscBurner")
+
+    /// The interval between two polls of the drive's state during a write, in microseconds.
+    private static let pollInterval: useconds_t = 50_000
+    /// Bytes read per `burn_read_data` call during read-back: 512 sectors of 2048 bytes.
+    private static let readChunkSize = 512 * 2048
+
+    /// Grabs the drive at `address`.
+    /// - Parameter loadMedium: whether a real drive should close its tray first.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when libburn cannot grab it.
+    public init(address: String, loadMedium: Bool = true) throws {
+        self.address = address
+        grabbed = try GrabbedDrive(address: address, load: loadMedium)
+        logger.debug("drive grabbed", ["drive.address": address])
+    }
+
+    /// The path where the written disc can be read as a file: the file of a `stdio:`
+    /// drive, or the device path of a real one.
+    public var location: String {
+        address.hasPrefix("stdio:") ? String(address.dropFirst("stdio:".count)) : address
+    }
+
+    /// Scans for real optical drives. Each is forgotten again right away, so none stays
+    /// locked. `stdio:` drives are never found by a scan.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when libburn cannot scan, which
+    ///   is also the case while this process has grabbed any drive.
+    public static func scan() throws -> [ScannedDrive] {
+        try GrabbedDrive.scan()
+    }
+
+    /// Inspects the medium in the drive.
+    public func inspectMedia() throws -> LibburnMedia {
+        let medium = try grabbed.medium()
+        let role = try grabbed.role()
+        return LibburnMedia(
+            status: medium.status,
+            profile: Self.mediaProfile(medium.profileNumber),
+            profileNumber: Int(medium.profileNumber),
+            profileName: medium.profileName,
+            availableBytes: medium.availableBytes,
+            isFile: role != 1)
+    }
+
+    /// Writes `image` as one closed session with one data track, streaming it from
+    /// libisofs with no intermediate file, and waits until the drive is idle again.
+    ///
+    /// The caller checks beforehand that the medium is blank and large enough: a `stdio:`
+    /// drive reports every file as blank and writes past any size.
+    /// - Parameter progress: called on this thread about every 50 ms while writing.
+    /// - Returns: the bytes written, their MD5 digest and ``location``.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` and libburn's and libisofs'
+    ///   messages when the write fails at any point.
+    public func write(
+        _ image: ISOImage, progress: ((WriteProgress) -> Void)? = nil
+    ) throws -> DiscWriteResult {
+        let source = try image.makeSource()
+        let expectedBytes = source.size
+        let layout = try BurnDiscLayout(source: source)
+        let options = try grabbed.makeWriteOptions()
+        try options.configureForClosedDataDisc()
+        try options.chooseWriteType(for: layout)
+
+        logger.debug(
+            "write starting", ["drive.address": address, "image.bytes": String(expectedBytes)])
+        try grabbed.startWrite(layout, options: options)
+        let messages = try waitUntilIdle(totalBytes: expectedBytes, progress: progress)
+
+        let wroteWell = try grabbed.wroteWell()
+        let (md5, bytesRead) = try source.result()
+        guard wroteWell, bytesRead == expectedBytes else {
+            let summary =
+                wroteWell ? "wrote \(bytesRead) of \(expectedBytes) bytes" : "write failed"
+            throw MediaCenterError(
+                .mediaFailure,
+                "writing the image of \(image.directory) to \(address) failed after "
+                    + "\(bytesRead) of \(expectedBytes) bytes; reject this disc and use a new one",
+                cause: "burn_disc_write: " + errorText(messages, fallback: summary))
+        }
+
+        logger.debug("write finished", ["drive.address": address, "image.md5": md5])
+        return DiscWriteResult(bytesWritten: bytesRead, md5: md5, location: location)
+    }
+
+    /// Reads the first `byteCount` bytes of the medium and returns their MD5 digest as 32
+    /// lower-case hex digits.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` naming the offset that could not
+    ///   be read.
+    public func readMD5(byteCount: Int64) throws -> String {
+        let digest = try MD5Context()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: Self.readChunkSize, alignment: 2048)
+        defer { buffer.deallocate() }
+
+        var offset: Int64 = 0
+        while offset < byteCount {
+            let length = Int(min(Int64(Self.readChunkSize), byteCount - offset))
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length])
+            let (ok, count, messages) = try grabbed.read(at: offset, into: chunk)
+            // libburn 1.5.4 reports a short read from a `stdio:` file as a full one and
+            // only queues a SORRY message, so an error from libburn counts as a failed read.
+            let readErrors = messages.filter { $0.isError && $0.isFromLibburn }
+            guard ok, count == Int64(length), readErrors.isEmpty else {
+                throw MediaCenterError(
+                    .mediaFailure,
+                    "cannot read back \(address) at byte \(offset) of \(byteCount); the disc "
+                        + "is unreadable or shorter than written",
+                    cause: "burn_read_data: " + errorText(messages, fallback: "read \(count) bytes")
+                )
+            }
+            digest.update(UnsafeRawBufferPointer(chunk))
+            offset += Int64(length)
+        }
+        return try digest.finish()
+    }
+
+    /// Releases the drive so that other programs can use it, and ejects a real drive's
+    /// medium when `eject` is true. Later calls, and every other method, do nothing or
+    /// throw.
+    public func release(eject: Bool) {
+        grabbed.release(eject: eject)
+        logger.debug("drive released", ["drive.address": address, "eject": String(eject)])
+    }
+
+    // MARK: - Helpers
+
+    /// Polls the drive until libburn's writer thread has ended, reporting progress, and
+    /// returns the messages queued meanwhile.
+    private func waitUntilIdle(
+        totalBytes: Int64, progress: ((WriteProgress) -> Void)?
+    ) throws -> [LibraryMessage] {
+        var messages: [LibraryMessage] = []
+        while true {
+            let (activity, newMessages) = try grabbed.activity()
+            messages += newMessages
+            if activity.isIdle { return messages }
+
+            if let progress, activity.sectors > 0 {
+                let written = min(Int64(activity.sector) * 2048, totalBytes)
+                progress(WriteProgress(bytesWritten: written, totalBytes: totalBytes))
+            }
+            usleep(Self.pollInterval)
+        }
+    }
+
+    /// Maps an MMC profile number to the product's media kind.
+    static func mediaProfile(_ number: Int32) -> MediaProfile {
+        switch number {
+        case 0x09: .cdr
+        case 0x0a: .cdrw
+        case 0x11, 0x15: .dvdr
+        case 0x13, 0x14: .dvdrw
+        case 0x1a: .dvdPlusRW
+        case 0x1b, 0x2b: .dvdPlusR
+        case 0x41, 0x42: .bdr
+        case 0x43: .bdre
+        default: .unknown
+        }
+    }
+}

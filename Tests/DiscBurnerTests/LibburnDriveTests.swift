@@ -1,0 +1,122 @@
+import DiscBurner
+import Foundation
+import MediaCenterCore
+import MediaHardware
+import Testing
+
+extension DiscBurnerTests {
+    @Suite struct LibburnDriveTests {
+        @Test func scanFindsNoDriveWithoutHardware() throws {
+            let devices = try FileManager.default.contentsOfDirectory(atPath: "/dev")
+            let hasOpticalDrive = devices.contains { $0.hasPrefix("sr") || $0.hasPrefix("sg") }
+
+            let drives = try LibburnDrive.scan()
+
+            if hasOpticalDrive {
+                #expect(drives.allSatisfy { !$0.address.isEmpty })
+            } else {
+                #expect(drives.isEmpty)
+            }
+        }
+
+        @Test func scanWorksAgain() throws {
+            _ = try LibburnDrive.scan()
+            _ = try LibburnDrive.scan()
+        }
+
+        @Test func stdioDriveReportsFileMedium() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+
+            let drive = try LibburnDrive(address: "stdio:" + workspace.root + "/DISC.iso")
+            defer { drive.release(eject: false) }
+            let media = try drive.inspectMedia()
+
+            #expect(media.isFile)
+            #expect(media.status == .blank)
+            #expect(media.profileNumber == 0xffff)
+            #expect(media.availableBytes > 0)
+            #expect(drive.location == workspace.root + "/DISC.iso")
+        }
+
+        @Test func releasedDriveCanBeGrabbedAgain() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            let address = "stdio:" + workspace.root + "/DISC.iso"
+
+            // libburn has 255 drive slots, so this also shows that released slots are reused.
+            for _ in 0..<300 {
+                let drive = try LibburnDrive(address: address)
+                drive.release(eject: false)
+            }
+        }
+
+        @Test func releasedDriveRejectsCalls() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            let drive = try LibburnDrive(address: "stdio:" + workspace.root + "/DISC.iso")
+
+            drive.release(eject: false)
+
+            #expect(throws: MediaCenterError.self) { try drive.inspectMedia() }
+        }
+
+        @Test func missingDeviceIsRejected() throws {
+            let error = try #require(throws: MediaCenterError.self) {
+                try LibburnDrive(address: "/dev/nonexistent-sr9")
+            }
+
+            #expect(error.code == .mediaFailure)
+            #expect(error.message.contains("/dev/nonexistent-sr9"))
+            #expect(error.cause?.contains("burn_drive_scan_and_grab") == true)
+        }
+
+        @Test func writeAndReadBackStream() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeSampleFileSet(at: workspace.fileSet)
+            let address = "stdio:" + workspace.root + "/DISC.iso"
+            let image = try ISOImage(directory: workspace.fileSet, volumeID: "SET1")
+
+            let writer = try LibburnDrive(address: address)
+            var reports: [WriteProgress] = []
+            let result = try writer.write(image) { reports.append($0) }
+            writer.release(eject: false)
+            let reader = try LibburnDrive(address: address)
+            defer { reader.release(eject: false) }
+            let md5 = try reader.readMD5(byteCount: result.bytesWritten)
+
+            #expect(result.bytesWritten == image.byteCount)
+            #expect(md5 == result.md5)
+            #expect(reports.allSatisfy { $0.bytesWritten <= $0.totalBytes })
+        }
+
+        @Test func librariesRestartAfterFinish() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeSampleFileSet(at: workspace.fileSet)
+            let address = "stdio:" + workspace.root + "/DISC.iso"
+
+            BurnLibraries.finish()
+            let image = try ISOImage(directory: workspace.fileSet, volumeID: "SET1")
+            let writer = try LibburnDrive(address: address)
+            let result = try writer.write(image)
+            writer.release(eject: false)
+
+            #expect(try md5sum(workspace.root + "/DISC.iso") == result.md5)
+        }
+
+        @Test func readBeyondDiscFails() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeFiles(["DISC.iso": [UInt8](repeating: 7, count: 4 * 2048)], at: workspace.root)
+            let drive = try LibburnDrive(address: "stdio:" + workspace.root + "/DISC.iso")
+            defer { drive.release(eject: false) }
+
+            #expect(throws: MediaCenterError.self) { try drive.readMD5(byteCount: 8 * 2048) }
+            #expect(
+                try drive.readMD5(byteCount: 4 * 2048) == (try md5sum(workspace.root + "/DISC.iso"))
+            )
+        }
+    }
+}
