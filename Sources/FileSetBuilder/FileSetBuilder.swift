@@ -186,9 +186,9 @@ public struct FileSetBuilder: Sendable {
                 throw MediaCenterError(
                     error.code,
                     "instance \(entry.instance.sopInstanceUID) cannot be listed in the DICOMDIR "
-                        + "of a General Purpose CD-R disc, because it lacks what the profile "
-                        + "requires (see the cause); correct the instance at the modality and "
-                        + "send it again, or leave it off the disc",
+                        + "of a General Purpose CD-R disc, because it does not meet that profile "
+                        + "(the cause names the missing attribute or the SOP class); correct the "
+                        + "instance at its source and send it again, or leave it off the disc",
                     cause: error.message)
             }
         }
