@@ -5,9 +5,11 @@ import Testing
 
 @testable import FileSetBuilder
 
-/// A test file and the file whose pixel data its decoded pixel data must equal.
+/// A test file, the DICOMDIR record type it gets, and the file whose pixel data its
+/// decoded pixel data must equal.
 struct SourceCase: CustomTestStringConvertible, Sendable {
     var name: String
+    var recordType = "IMAGE"
     /// A file with the same image, used where pydicom has no decoder for `name` (JPEG-LS).
     var pixelReference: String?
 
@@ -24,8 +26,8 @@ let supportedCases: [SourceCase] = [
     SourceCase(name: "MR_small_jpeg_ls_lossless.dcm", pixelReference: "MR_small.dcm"),
     SourceCase(name: "US1_UNCR.dcm"),
     SourceCase(name: "OBXXXX1A_rle_2frame.dcm"),
-    SourceCase(name: "rtplan.dcm"),
-    SourceCase(name: "test-SR.dcm"),
+    SourceCase(name: "rtplan.dcm", recordType: "RT PLAN"),
+    SourceCase(name: "test-SR.dcm", recordType: "SR DOCUMENT"),
 ]
 
 @Suite struct FileSetBuilderTests {
@@ -50,6 +52,10 @@ let supportedCases: [SourceCase] = [
         #expect(meta[0x0013] == ImplementationIdentity.versionName)
         #expect(meta[0x0016] == "MEDIA_AE")
         #expect(meta[0x0003] == plan.instances[0].sopInstanceUID)
+        let listing = try DicomDirListing.read(root + "/DICOMDIR")
+        let leaf = try #require(listing.records(ofType: source.recordType).first)
+        #expect(leaf.referencedFileID == file.relativePath)
+        #expect(leaf.referencedSOPInstanceUID == file.sopInstanceUID)
 
         if PythonChecker.isAvailable {
             let reference = try TestFiles.path(source.pixelReference ?? source.name)
@@ -105,6 +111,43 @@ let supportedCases: [SourceCase] = [
         #expect(error.cause?.contains("JPEG 2000") == true)
         #expect(error.cause?.contains("1.2.840.10008.1.2.4.91") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).isEmpty)
+    }
+
+    @Test("missing Modality rejected by name")
+    func missingModalityRejected() throws {
+        let work = try TestFiles.makeTemporaryFolder("source")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let source = work + "/nomodality"
+        try FileManager.default.copyItem(atPath: try TestFiles.path("CT_small.dcm"), toPath: source)
+        let modify = try runTool("/usr/bin/dcmodify", ["-nb", "-ea", "(0008,0060)", source])
+        try #require(modify.status == 0, "\(modify.output)")
+        let plan = try makePlan([source])
+
+        let error = try #require(throws: MediaCenterError.self) {
+            try builder.build(plan, into: work + "/fileset")
+        }
+        #expect(error.code == .unsupported)
+        #expect(error.message.contains(plan.instances[0].sopInstanceUID))
+        #expect(error.cause?.contains("Modality (0008,0060)") == true, "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: work + "/fileset"))
+    }
+
+    @Test("unknown SOP class rejected by name")
+    func unknownSOPClassRejected() throws {
+        let work = try TestFiles.makeTemporaryFolder("source")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let source = work + "/private"
+        try FileManager.default.copyItem(atPath: try TestFiles.path("CT_small.dcm"), toPath: source)
+        let modify = try runTool(
+            "/usr/bin/dcmodify", ["-nb", "-m", "(0008,0016)=2.25.1004", source])
+        try #require(modify.status == 0, "\(modify.output)")
+        let plan = try makePlan([source])
+
+        let error = try #require(throws: MediaCenterError.self) {
+            try builder.build(plan, into: work + "/fileset")
+        }
+        #expect(error.code == .unsupported)
+        #expect(error.cause?.contains("invalid SOP class (2.25.1004)") == true, "\(error)")
     }
 
     @Test("two studies give two STUDY records")
