@@ -87,4 +87,28 @@ import Testing
             #expect(differences.isEmpty, "\(differences)")
         }
     }
+
+    @Test("JPEG process 14 reaches Explicit VR LE")
+    func jpegProcess14() throws {
+        try initializeDCMTK(dictionaryPath: FileSetBuilder.defaultDictionaryPath)
+        let folder = try TestFiles.makeTemporaryFolder("media")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // No test file uses JPEG Lossless process 14 with a predictor other than 1, so
+        // DCMTK's own encoder makes one from CT_small.dcm.
+        let original = try TestFiles.path("CT_small.dcm")
+        let compressed = folder + "/P14"
+        let encode = try runTool("/usr/bin/dcmcjpeg", ["+el", original, compressed])
+        try #require(encode.status == 0, "\(encode.output)")
+        #expect(try MetaHeader(path: compressed)[0x0010] == "1.2.840.10008.1.2.4.57")
+
+        let (status, message) = write(compressed, to: folder + "/OUT")
+
+        #expect(status == Int32(MCD_OK), "\(message)")
+        #expect(try MetaHeader(path: folder + "/OUT")[0x0010] == "1.2.840.10008.1.2.1")
+        if PythonChecker.isAvailable {
+            let differences = try PythonChecker.compare(
+                output: folder + "/OUT", source: compressed, reference: original)
+            #expect(differences.isEmpty, "\(differences)")
+        }
+    }
 }
