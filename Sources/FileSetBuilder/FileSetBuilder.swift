@@ -68,6 +68,7 @@ public struct FileSetBuilder: Sendable {
     }
 
     /// Runs `build(_:into:)` on a thread of its own, off Swift's cooperative pool.
+    /// NOTE: cancelling the calling task does not stop a build that has started.
     public func buildOnDedicatedThread(
         _ plan: FileSetPlan, into directory: String
     ) async throws -> FileSetResult {
@@ -202,6 +203,8 @@ public struct FileSetBuilder: Sendable {
         }
     }
 
+    // NOTE: the INDEX.HTM that IHE Portable Data for Imaging expects and the viewer folder
+    // are not written; the validator would reject their files as unplanned.
     private func writeReadme(_ plan: FileSetPlan, _ layout: FileSetLayout, _ root: String) throws {
         let path = root + "/" + readmeName
         guard
