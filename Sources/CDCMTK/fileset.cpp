@@ -1,16 +1,744 @@
-// Media files in Explicit VR Little Endian and the DICOMDIR of a file-set.
+// Media files in Explicit VR Little Endian, the DICOMDIR of a file-set, and a reader that
+// lists a written DICOMDIR's records with their byte offsets so that they can be checked.
+
 #include "mcdicom.h"
 #include "shim_support.h"
 
-// TODO: not implemented yet.
-int mcd_write_media_file(const char *, const char *, const mcd_media_file_options *, mcd_error *error) {
-    mcd_set_error(error, MCD_ERROR_UNSUPPORTED, "not implemented");
-    return MCD_ERROR_UNSUPPORTED;
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcddirif.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcdirrec.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcostrmf.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmdata/dcwcache.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/oflog/appender.h>
+#include <dcmtk/oflog/oflog.h>
+#include <dcmtk/oflog/spi/logevent.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
+#include <string>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+// ---- Messages that DCMTK only logs ----
+
+// DicomDirInterface returns a generic condition (such as "Application profile violated")
+// and logs the reason (the missing attribute, the SOP class the profile does not take)
+// through the dcmtk.dcmdata logger. The messages of a call are collected per thread.
+thread_local std::vector<std::string> *capturedMessages = nullptr;
+
+class CapturingAppender : public dcmtk::log4cplus::Appender {
+public:
+    ~CapturingAppender() override { destructorImpl(); }
+    void close() override {}
+
+protected:
+    void append(const dcmtk::log4cplus::spi::InternalLoggingEvent &event) override {
+        if (capturedMessages != nullptr) capturedMessages->push_back(event.getMessage().c_str());
+    }
+};
+
+// Routes dcmtk.dcmdata errors to the capturing appender only. Messages logged on threads
+// that do not capture are dropped, as mcd_initialize's FATAL threshold drops them anyway.
+// NOTE: dcmdata FATAL messages no longer reach DCMTK's console appender after this.
+void installCapturingAppender() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        OFLogger logger = OFLog::getLogger("dcmtk.dcmdata");
+        logger.setAdditivity(false);
+        logger.setLogLevel(OFLogger::ERROR_LOG_LEVEL);
+        logger.addAppender(dcmtk::log4cplus::SharedAppenderPtr(new CapturingAppender));
+    });
 }
-mcd_dicomdir *mcd_dicomdir_create(const char *, const char *, mcd_error *error) {
-    mcd_set_error(error, MCD_ERROR_UNSUPPORTED, "not implemented");
+
+// Collects the dcmdata error messages logged on this thread while it lives.
+class MessageCapture {
+public:
+    MessageCapture() {
+        installCapturingAppender();
+        previous = capturedMessages;
+        capturedMessages = &messages;
+    }
+    ~MessageCapture() { capturedMessages = previous; }
+    MessageCapture(const MessageCapture &) = delete;
+    MessageCapture &operator=(const MessageCapture &) = delete;
+
+    // The messages joined by "; ", each on one line, or `fallback` when there are none.
+    std::string joined(const std::string &fallback) const {
+        if (messages.empty()) return fallback;
+        std::string text;
+        for (const std::string &message : messages) {
+            if (!text.empty()) text += "; ";
+            for (char character : message) text += (character == '\n') ? ' ' : character;
+        }
+        return text;
+    }
+
+private:
+    std::vector<std::string> messages;
+    std::vector<std::string> *previous = nullptr;
+};
+
+// ---- Small helpers ----
+
+bool isEmptyText(const char *text) {
+    return text == nullptr || text[0] == '\0';
+}
+
+std::string textOrEmpty(const char *text) {
+    return text == nullptr ? std::string() : std::string(text);
+}
+
+// Fills `error` for a C++ exception that the exported function `function` caught;
+// `what` is NULL for an exception of an unknown type.
+void setExceptionError(mcd_error *error, const char *function, const char *what) {
+    mcd_set_error(error, MCD_ERROR_INTERNAL,
+        std::string(function) + ": " + (what != nullptr ? what : "unknown C++ exception"));
+}
+
+std::string trimmed(const OFString &value) {
+    size_t start = 0;
+    size_t end = value.size();
+    while (start < end && (value[start] == ' ' || value[start] == '\0')) start++;
+    while (end > start && (value[end - 1] == ' ' || value[end - 1] == '\0')) end--;
+    return std::string(value.c_str() + start, end - start);
+}
+
+// Whether `key` is present with a value other than padding.
+bool hasValue(DcmItem &item, const DcmTagKey &key) {
+    OFString value;
+    if (item.findAndGetOFStringArray(key, value).bad()) return false;
+    return !trimmed(value).empty();
+}
+
+std::string transferSyntaxName(E_TransferSyntax syntax) {
+    DcmXfer transfer(syntax);
+    return std::string(transfer.getXferName()) + " (" + transfer.getXferID() + ")";
+}
+
+// The transfer syntaxes whose pixel data reach Explicit VR Little Endian without loss with
+// the decoders mcd_initialize registers.
+bool isLosslesslyConvertible(E_TransferSyntax syntax) {
+    switch (syntax) {
+    case EXS_LittleEndianImplicit:
+    case EXS_LittleEndianExplicit:
+    case EXS_BigEndianExplicit:
+    case EXS_DeflatedLittleEndianExplicit:
+    case EXS_JPEGProcess14:
+    case EXS_JPEGProcess14SV1:
+    case EXS_JPEGLSLossless:
+    case EXS_RLELossless:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::string unsupportedSyntaxMessage(const char *path, E_TransferSyntax syntax) {
+    DcmXfer transfer(syntax);
+    std::string reason = transfer.isLossy()
+        ? "it is lossy, and a decoded copy must not be passed off as the original"
+        : "DCMTK 3.6.7 has no decoder for it";
+    return std::string(path) + " has transfer syntax " + transferSyntaxName(syntax)
+        + ", which cannot go on a STD-GEN-CD disc (Explicit VR Little Endian only): "
+        + reason + "; have the sender send the instance uncompressed or lossless "
+        + "(JPEG Lossless, RLE or JPEG-LS Lossless)";
+}
+
+// Puts the identity of `implementationClassUID`, `versionName` and `sourceAETitle` into a
+// meta header that validateMetaInfo has just built (with DCMTK's own implementation class
+// UID and version name), and recomputes its group length.
+OFCondition setIdentity(
+    DcmMetaInfo &meta, const char *implementationClassUID, const char *versionName,
+    const char *sourceAETitle) {
+    OFCondition status =
+        meta.putAndInsertString(DCM_ImplementationClassUID, implementationClassUID);
+    if (status.good())
+        status = meta.putAndInsertString(DCM_ImplementationVersionName, versionName);
+    if (status.good() && !isEmptyText(sourceAETitle))
+        status = meta.putAndInsertString(DCM_SourceApplicationEntityTitle, sourceAETitle);
+    if (status.good()) {
+        status = meta.computeGroupLengthAndPadding(
+            EGL_withGL, EPD_noChange, META_HEADER_DEFAULT_TRANSFERSYNTAX, EET_ExplicitLength);
+    }
+    return status;
+}
+
+// Writes `file` to `path` in Explicit VR Little Endian with its meta header as it is, since
+// any other write mode puts DCMTK's own implementation class UID and version name back.
+// Then checks that every byte reached the file. DCMTK ignores the result of the final
+// fclose, so a disk that fills up during the last flush would otherwise go unnoticed.
+int writeFile(
+    DcmFileFormat &file, const char *path, E_EncodingType encoding, E_GrpLenEncoding groupLength,
+    mcd_error *error) {
+    offile_off_t expected = 0;
+    OFCondition status;
+    {
+        DcmOutputFileStream stream(path);
+        status = stream.status();
+        if (status.bad()) {
+            mcd_set_error(error, MCD_ERROR_IO,
+                std::string("DcmOutputFileStream failed to open ") + path + ": " + status.text());
+            return MCD_ERROR_IO;
+        }
+        DcmWriteCache cache;
+        file.transferInit();
+        status = file.write(stream, EXS_LittleEndianExplicit, encoding, &cache, groupLength,
+            EPD_noChange, 0, 0, 0, EWM_dontUpdateMeta);
+        file.transferEnd();
+        stream.flush();
+        expected = stream.tell();
+    }
+
+    struct stat written;
+    const bool measured = ::stat(path, &written) == 0;
+    if (status.good() && measured && static_cast<offile_off_t>(written.st_size) == expected)
+        return MCD_OK;
+
+    int code = MCD_ERROR_IO;
+    struct statvfs space;
+    if (::statvfs(path, &space) == 0 && space.f_bavail == 0) code = MCD_ERROR_NO_SPACE;
+    std::string detail = status.bad()
+        ? std::string("DcmFileFormat::write failed: ") + status.text()
+        : "only " + std::to_string(measured ? written.st_size : 0) + " of "
+            + std::to_string(expected) + " bytes reached the file";
+    mcd_set_error(error, code,
+        std::string("writing ") + path + " failed (" + detail + "); check free space and "
+            + "the file system");
+    return code;
+}
+
+// Creates `path`, which must not exist, so that a failure later removes only a file this
+// call made.
+int createExclusively(const char *path, mcd_error *error) {
+    const int descriptor = ::open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (descriptor < 0) {
+        const int number = errno;
+        const int code = (number == ENOSPC || number == EDQUOT) ? MCD_ERROR_NO_SPACE : MCD_ERROR_IO;
+        mcd_set_error(error, code,
+            std::string("open(O_CREAT|O_EXCL) failed on ") + path + ": " + std::strerror(number)
+                + (number == EEXIST ? "; the destination must not exist yet" : ""));
+        return code;
+    }
+    ::close(descriptor);
+    return MCD_OK;
+}
+
+// ---- Media files ----
+
+int fillKeys(DcmDataset &dataset, const mcd_media_file_options &options, mcd_error *error) {
+    const struct {
+        DcmTagKey key;
+        const char *value;
+    } keys[] = {
+        {DCM_PatientID, options.patient_id},
+        {DCM_StudyDate, options.study_date},
+        {DCM_StudyTime, options.study_time},
+        {DCM_StudyID, options.study_id},
+        {DCM_SeriesNumber, options.series_number},
+    };
+    for (const auto &entry : keys) {
+        if (isEmptyText(entry.value) || hasValue(dataset, entry.key)) continue;
+        OFCondition status = dataset.putAndInsertString(entry.key, entry.value, OFTrue);
+        if (status.bad()) {
+            mcd_set_error(error, MCD_ERROR_INTERNAL,
+                std::string("DcmItem::putAndInsertString failed on ")
+                    + DcmTag(entry.key).getTagName() + ": " + status.text());
+            return MCD_ERROR_INTERNAL;
+        }
+    }
+    // The DICOMDIR PATIENT record needs Patient's Name, which may be empty.
+    if (!dataset.tagExists(DCM_PatientName)) {
+        OFCondition status = dataset.putAndInsertString(DCM_PatientName, "");
+        if (status.bad()) {
+            mcd_set_error(error, MCD_ERROR_INTERNAL,
+                std::string("DcmItem::putAndInsertString failed on PatientName: ") + status.text());
+            return MCD_ERROR_INTERNAL;
+        }
+    }
+    return MCD_OK;
+}
+
+int loadSource(const char *path, DcmFileFormat &file, mcd_error *error) {
+    if (::access(path, R_OK) != 0) {
+        const int number = errno;
+        mcd_set_error(error, MCD_ERROR_IO,
+            std::string("cannot read ") + path + ": " + std::strerror(number));
+        return MCD_ERROR_IO;
+    }
+    OFCondition status = file.loadFile(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+        ERM_autoDetect);
+    if (status.bad()) {
+        mcd_set_error(error, MCD_ERROR_PARSE,
+            std::string("DcmFileFormat::loadFile failed on ") + path + ": " + status.text());
+        return MCD_ERROR_PARSE;
+    }
+    DcmDataset &dataset = *file.getDataset();
+    const char *missing = !hasValue(dataset, DCM_SOPClassUID) ? "SOP Class UID (0008,0016)"
+        : !hasValue(dataset, DCM_SOPInstanceUID)              ? "SOP Instance UID (0008,0018)"
+                                                              : nullptr;
+    if (missing != nullptr) {
+        mcd_set_error(error, MCD_ERROR_PARSE,
+            std::string(path) + " has no " + missing + ", so it is no storable instance");
+        return MCD_ERROR_PARSE;
+    }
+    return MCD_OK;
+}
+
+// Brings the pixel data into Explicit VR Little Endian, decoding them when they are
+// encapsulated, and keeps only that representation in memory.
+int decodeToExplicitLittleEndian(const char *path, DcmDataset &dataset, mcd_error *error) {
+    const E_TransferSyntax original = dataset.getOriginalXfer();
+    if (!isLosslesslyConvertible(original)) {
+        mcd_set_error(error, MCD_ERROR_UNSUPPORTED, unsupportedSyntaxMessage(path, original));
+        return MCD_ERROR_UNSUPPORTED;
+    }
+    if (DcmXfer(original).isEncapsulated()) {
+        MessageCapture capture;
+        OFCondition status = dataset.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+        if (status.bad()) {
+            mcd_set_error(error, MCD_ERROR_PARSE,
+                std::string("DcmDataset::chooseRepresentation failed to decode the ")
+                    + transferSyntaxName(original) + " pixel data of " + path + ": "
+                    + capture.joined(status.text()));
+            return MCD_ERROR_PARSE;
+        }
+        dataset.removeAllButCurrentRepresentations();
+    }
+    if (!dataset.canWriteXfer(EXS_LittleEndianExplicit, original)) {
+        mcd_set_error(error, MCD_ERROR_UNSUPPORTED,
+            std::string(path) + " cannot be written in Explicit VR Little Endian after "
+                + "decoding its " + transferSyntaxName(original) + " pixel data");
+        return MCD_ERROR_UNSUPPORTED;
+    }
+    return MCD_OK;
+}
+
+// Sets `created` once `destinationPath` exists because of this call.
+int writeMediaFile(
+    const char *sourcePath, const char *destinationPath, const mcd_media_file_options &options,
+    bool &created, mcd_error *error) {
+    DcmFileFormat file;
+    int result = loadSource(sourcePath, file, error);
+    if (result != MCD_OK) return result;
+
+    DcmDataset &dataset = *file.getDataset();
+    result = decodeToExplicitLittleEndian(sourcePath, dataset, error);
+    if (result != MCD_OK) return result;
+
+    result = fillKeys(dataset, options, error);
+    if (result != MCD_OK) return result;
+
+    // The source's meta header (its sending AE, private information) describes the received
+    // file, not the media file, so a new one replaces it.
+    DcmMetaInfo &meta = *file.getMetaInfo();
+    meta.clear();
+    OFCondition status = file.validateMetaInfo(EXS_LittleEndianExplicit, EWM_createNewMeta);
+    if (status.good()) {
+        status = setIdentity(meta, options.implementation_class_uid,
+            options.implementation_version_name, options.source_ae_title);
+    }
+    if (status.bad()) {
+        mcd_set_error(error, MCD_ERROR_INTERNAL,
+            std::string("building the File Meta Information for ") + sourcePath + " failed: "
+                + status.text());
+        return MCD_ERROR_INTERNAL;
+    }
+
+    result = createExclusively(destinationPath, error);
+    if (result != MCD_OK) return result;
+    created = true;
+    result = writeFile(file, destinationPath, EET_ExplicitLength, EGL_recalcGL, error);
+    if (result != MCD_OK) ::unlink(destinationPath);
+    return result;
+}
+
+// ---- Writing a DICOMDIR ----
+
+std::string rootFilePath(const std::string &root, const char *name) {
+    if (!root.empty() && root.back() == '/') return root + name;
+    return root + "/" + name;
+}
+
+// Adds `delta` to the offset element `key` of `item` when it is present and not zero.
+OFCondition shiftOffset(DcmItem &item, const DcmTagKey &key, int64_t delta) {
+    DcmElement *element = nullptr;
+    if (item.findAndGetElement(key, element).bad() || element == nullptr) return EC_Normal;
+    Uint32 offset = 0;
+    OFCondition status = element->getUint32(offset);
+    if (status.bad() || offset == 0) return status;
+    return element->putUint32(static_cast<Uint32>(static_cast<int64_t>(offset) + delta));
+}
+
+// Adds `delta` to every offset of a DICOMDIR data set: the two root offsets and, in each
+// directory record, the next, lower-level and MRDR offsets. Zero stays zero (no record).
+OFCondition shiftAllOffsets(DcmDataset &dataset, int64_t delta) {
+    OFCondition status =
+        shiftOffset(dataset, DCM_OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity, delta);
+    if (status.good()) {
+        status = shiftOffset(
+            dataset, DCM_OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity, delta);
+    }
+    DcmSequenceOfItems *records = nullptr;
+    if (status.bad() || dataset.findAndGetSequence(DCM_DirectoryRecordSequence, records).bad())
+        return status;
+    for (unsigned long index = 0; status.good() && index < records->card(); index++) {
+        DcmItem &record = *records->getItem(index);
+        status = shiftOffset(record, DCM_OffsetOfTheNextDirectoryRecord, delta);
+        if (status.good())
+            status = shiftOffset(record, DCM_OffsetOfReferencedLowerLevelDirectoryEntity, delta);
+        if (status.good())
+            status = shiftOffset(record, DCM_RETIRED_MRDRDirectoryRecordOffset, delta);
+    }
+    return status;
+}
+
+} // namespace
+
+struct mcd_dicomdir {
+    DicomDirInterface interface;
+    std::string root;
+    std::string implementationClassUID;
+    std::string versionName;
+    std::string sourceAETitle;
+    std::string sopInstanceUID;
+    uint16_t consistencyFlag = 0;
+};
+
+namespace {
+
+// DcmDicomDir::write always puts DCMTK's implementation class UID and version name into
+// the meta header (DCMTK 3.6.7 has no setting for them). This rewrites the DICOMDIR with
+// ours and the consistency flag. The meta header's length changes, and every record offset
+// counts from the start of the file, so each non-zero offset moves by the same amount.
+int rewriteHeader(const mcd_dicomdir &dicomdir, mcd_error *error) {
+    const std::string path = rootFilePath(dicomdir.root, "DICOMDIR");
+    DcmFileFormat file;
+    OFCondition status = file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+        ERM_fileOnly);
+    if (status.good()) status = file.loadAllDataIntoMemory();
+    if (status.bad()) {
+        mcd_set_error(error, MCD_ERROR_PARSE,
+            "DcmFileFormat::loadFile failed on the DICOMDIR DCMTK wrote, " + path + ": "
+                + status.text());
+        return MCD_ERROR_PARSE;
+    }
+    struct stat before;
+    if (::stat(path.c_str(), &before) != 0) {
+        mcd_set_error(error, MCD_ERROR_IO, "stat failed on " + path + ": " + std::strerror(errno));
+        return MCD_ERROR_IO;
+    }
+
+    DcmMetaInfo &meta = *file.getMetaInfo();
+    DcmDataset &dataset = *file.getDataset();
+    const int64_t oldLength = meta.calcElementLength(EXS_LittleEndianExplicit, EET_ExplicitLength);
+    if (!dicomdir.sopInstanceUID.empty()) {
+        status = meta.putAndInsertString(
+            DCM_MediaStorageSOPInstanceUID, dicomdir.sopInstanceUID.c_str());
+    }
+    if (status.good()) {
+        status = setIdentity(meta, dicomdir.implementationClassUID.c_str(),
+            dicomdir.versionName.c_str(), dicomdir.sourceAETitle.c_str());
+    }
+    const int64_t delta =
+        int64_t(meta.calcElementLength(EXS_LittleEndianExplicit, EET_ExplicitLength)) - oldLength;
+    if (status.good()) status = shiftAllOffsets(dataset, delta);
+    if (status.good())
+        status = dataset.putAndInsertUint16(DCM_FileSetConsistencyFlag, dicomdir.consistencyFlag);
+    if (status.bad()) {
+        mcd_set_error(error, MCD_ERROR_INTERNAL,
+            std::string("updating the DICOMDIR header failed: ") + status.text());
+        return MCD_ERROR_INTERNAL;
+    }
+
+    const std::string temporary = path + ".TMP";
+    ::unlink(temporary.c_str());
+    int result = writeFile(file, temporary.c_str(), EET_ExplicitLength, EGL_noChange, error);
+    struct stat after;
+    if (result == MCD_OK && (::stat(temporary.c_str(), &after) != 0
+                                || int64_t(after.st_size) != int64_t(before.st_size) + delta)) {
+        mcd_set_error(error, MCD_ERROR_INTERNAL,
+            "the rewritten DICOMDIR data set differs in length from the one DCMTK wrote, so its "
+            "record offsets would be wrong; report this as a bug");
+        result = MCD_ERROR_INTERNAL;
+    }
+    if (result == MCD_OK && ::rename(temporary.c_str(), path.c_str()) != 0) {
+        mcd_set_error(error, MCD_ERROR_IO,
+            "rename failed from " + temporary + " to " + path + ": " + std::strerror(errno));
+        result = MCD_ERROR_IO;
+    }
+    if (result != MCD_OK) ::unlink(temporary.c_str());
+    return result;
+}
+
+} // namespace
+
+int mcd_write_media_file(
+    const char *source_path, const char *destination_path, const mcd_media_file_options *options,
+    mcd_error *error) {
+    if (source_path == nullptr || destination_path == nullptr || options == nullptr
+        || isEmptyText(options->implementation_class_uid)
+        || isEmptyText(options->implementation_version_name)) {
+        mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
+            "mcd_write_media_file: source, destination, implementation class UID and version "
+            "name are required");
+        return MCD_ERROR_INVALID_ARGUMENT;
+    }
+    bool created = false;
+    try {
+        return writeMediaFile(source_path, destination_path, *options, created, error);
+    } catch (const std::exception &exception) {
+        setExceptionError(error, __func__, exception.what());
+    } catch (...) {
+        setExceptionError(error, __func__, nullptr);
+    }
+    if (created) ::unlink(destination_path);
+    return MCD_ERROR_INTERNAL;
+}
+
+mcd_dicomdir *mcd_dicomdir_create(
+    const char *fileset_root, const char *fileset_id, const mcd_dicomdir_options *options,
+    mcd_error *error) {
+    if (isEmptyText(fileset_root) || fileset_id == nullptr || options == nullptr
+        || isEmptyText(options->implementation_class_uid)
+        || isEmptyText(options->implementation_version_name)) {
+        mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
+            "mcd_dicomdir_create: root, File-set ID, implementation class UID and version name "
+            "are required");
+        return nullptr;
+    }
+    try {
+        auto *dicomdir = new mcd_dicomdir;
+        dicomdir->root = fileset_root;
+        dicomdir->implementationClassUID = options->implementation_class_uid;
+        dicomdir->versionName = options->implementation_version_name;
+        dicomdir->sourceAETitle = textOrEmpty(options->source_ae_title);
+        dicomdir->sopInstanceUID = textOrEmpty(options->sop_instance_uid);
+        dicomdir->consistencyFlag = options->consistency_flag;
+
+        DicomDirInterface &interface = dicomdir->interface;
+        // Retired SOP classes (such as the retired Ultrasound ones) are still received.
+        interface.enableRetiredSOPClassSupport(OFTrue);
+        // Fills type 1 record keys the files lack that the caller gives no value for, such
+        // as Instance Number (0020,0013) of an RT Plan.
+        interface.enableInventMode(OFTrue);
+        interface.disableBackupMode();
+
+        MessageCapture capture;
+        const std::string path = rootFilePath(dicomdir->root, "DICOMDIR");
+        OFCondition status = interface.createNewDicomDir(
+            DicomDirInterface::AP_GeneralPurpose, path.c_str(), fileset_id);
+        if (status.bad()) {
+            mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
+                std::string("DicomDirInterface::createNewDicomDir failed for ") + path
+                    + " with File-set ID \"" + fileset_id + "\": " + capture.joined(status.text()));
+            delete dicomdir;
+            return nullptr;
+        }
+        return dicomdir;
+    } catch (const std::exception &exception) {
+        setExceptionError(error, __func__, exception.what());
+    } catch (...) {
+        setExceptionError(error, __func__, nullptr);
+    }
     return nullptr;
 }
-int mcd_dicomdir_add(mcd_dicomdir *, const char *, mcd_error *) { return MCD_ERROR_UNSUPPORTED; }
-int mcd_dicomdir_write(mcd_dicomdir *, mcd_error *) { return MCD_ERROR_UNSUPPORTED; }
-void mcd_dicomdir_free(mcd_dicomdir *) {}
+
+int mcd_dicomdir_add(mcd_dicomdir *dicomdir, const char *relative_path, mcd_error *error) {
+    if (dicomdir == nullptr || isEmptyText(relative_path)) {
+        mcd_set_error(
+            error, MCD_ERROR_INVALID_ARGUMENT, "mcd_dicomdir_add: no DICOMDIR or path given");
+        return MCD_ERROR_INVALID_ARGUMENT;
+    }
+    try {
+        MessageCapture capture;
+        OFCondition status =
+            dicomdir->interface.addDicomFile(relative_path, dicomdir->root.c_str());
+        if (status.good()) return MCD_OK;
+        const int code = (status == EC_InvalidFilename || status == EC_IllegalParameter)
+            ? MCD_ERROR_INVALID_ARGUMENT
+            : MCD_ERROR_UNSUPPORTED;
+        mcd_set_error(error, code,
+            std::string("DicomDirInterface::addDicomFile rejected ") + relative_path + " ("
+                + status.text() + "): " + capture.joined("no reason logged"));
+        return code;
+    } catch (const std::exception &exception) {
+        setExceptionError(error, __func__, exception.what());
+    } catch (...) {
+        setExceptionError(error, __func__, nullptr);
+    }
+    return MCD_ERROR_INTERNAL;
+}
+
+int mcd_dicomdir_write(mcd_dicomdir *dicomdir, mcd_error *error) {
+    if (dicomdir == nullptr) {
+        mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT, "mcd_dicomdir_write: no DICOMDIR given");
+        return MCD_ERROR_INVALID_ARGUMENT;
+    }
+    try {
+        MessageCapture capture;
+        OFCondition status = dicomdir->interface.writeDicomDir(EET_ExplicitLength, EGL_withoutGL);
+        if (status.bad()) {
+            mcd_set_error(error, MCD_ERROR_IO,
+                "DicomDirInterface::writeDicomDir failed in " + dicomdir->root + ": "
+                    + capture.joined(status.text()));
+            return MCD_ERROR_IO;
+        }
+        return rewriteHeader(*dicomdir, error);
+    } catch (const std::exception &exception) {
+        setExceptionError(error, __func__, exception.what());
+    } catch (...) {
+        setExceptionError(error, __func__, nullptr);
+    }
+    return MCD_ERROR_INTERNAL;
+}
+
+void mcd_dicomdir_free(mcd_dicomdir *dicomdir) {
+    delete dicomdir;
+}
+
+// ---- Reading a DICOMDIR back ----
+
+namespace {
+
+struct ListedRecord {
+    uint32_t offset = 0;
+    uint32_t nextOffset = 0;
+    uint32_t lowerOffset = 0;
+    std::string recordType;
+    std::string referencedFileID;
+    std::string referencedSOPClassUID;
+    std::string referencedSOPInstanceUID;
+    std::string referencedTransferSyntaxUID;
+};
+
+std::string stringOf(DcmItem &item, const DcmTagKey &key) {
+    OFString value;
+    if (item.findAndGetOFStringArray(key, value).bad()) return "";
+    return trimmed(value);
+}
+
+uint32_t offsetOf(DcmItem &item, const DcmTagKey &key) {
+    Uint32 value = 0;
+    if (item.findAndGetUint32(key, value).bad()) return 0;
+    return value;
+}
+
+} // namespace
+
+struct mcd_dicomdir_listing {
+    std::string transferSyntaxUID;
+    std::string filesetID;
+    uint32_t firstRootOffset = 0;
+    uint32_t lastRootOffset = 0;
+    uint16_t consistencyFlag = 0;
+    std::vector<ListedRecord> records;
+};
+
+mcd_dicomdir_listing *mcd_dicomdir_read(const char *path, mcd_error *error) {
+    if (isEmptyText(path)) {
+        mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT, "mcd_dicomdir_read: no path given");
+        return nullptr;
+    }
+    try {
+        // A plain DcmFileFormat keeps the records as they are in the file, each with the
+        // offset it was read at; DcmDicomDir would resolve the offsets into a tree first.
+        DcmFileFormat file;
+        OFCondition status = file.loadFile(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+            ERM_fileOnly);
+        if (status.bad()) {
+            mcd_set_error(error, MCD_ERROR_PARSE,
+                std::string("DcmFileFormat::loadFile failed on ") + path + ": " + status.text());
+            return nullptr;
+        }
+        auto *listing = new mcd_dicomdir_listing;
+        DcmDataset &dataset = *file.getDataset();
+        listing->transferSyntaxUID = stringOf(*file.getMetaInfo(), DCM_TransferSyntaxUID);
+        listing->filesetID = stringOf(dataset, DCM_FileSetID);
+        listing->firstRootOffset =
+            offsetOf(dataset, DCM_OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity);
+        listing->lastRootOffset =
+            offsetOf(dataset, DCM_OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity);
+        Uint16 flag = 0;
+        if (dataset.findAndGetUint16(DCM_FileSetConsistencyFlag, flag).good())
+            listing->consistencyFlag = flag;
+
+        DcmSequenceOfItems *records = nullptr;
+        if (dataset.findAndGetSequence(DCM_DirectoryRecordSequence, records).bad()
+            || records == nullptr) {
+            mcd_set_error(error, MCD_ERROR_PARSE,
+                std::string(path) + " has no Directory Record Sequence (0004,1220)");
+            delete listing;
+            return nullptr;
+        }
+        for (unsigned long index = 0; index < records->card(); index++) {
+            DcmItem *item = records->getItem(index);
+            if (item == nullptr || item->ident() != EVR_dirRecord) continue;
+            ListedRecord record;
+            record.offset = static_cast<DcmDirectoryRecord *>(item)->getFileOffset();
+            record.nextOffset = offsetOf(*item, DCM_OffsetOfTheNextDirectoryRecord);
+            record.lowerOffset = offsetOf(*item, DCM_OffsetOfReferencedLowerLevelDirectoryEntity);
+            record.recordType = stringOf(*item, DCM_DirectoryRecordType);
+            record.referencedFileID = stringOf(*item, DCM_ReferencedFileID);
+            for (char &character : record.referencedFileID)
+                if (character == '\\') character = '/';
+            record.referencedSOPClassUID = stringOf(*item, DCM_ReferencedSOPClassUIDInFile);
+            record.referencedSOPInstanceUID = stringOf(*item, DCM_ReferencedSOPInstanceUIDInFile);
+            record.referencedTransferSyntaxUID =
+                stringOf(*item, DCM_ReferencedTransferSyntaxUIDInFile);
+            listing->records.push_back(std::move(record));
+        }
+        return listing;
+    } catch (const std::exception &exception) {
+        setExceptionError(error, __func__, exception.what());
+    } catch (...) {
+        setExceptionError(error, __func__, nullptr);
+    }
+    return nullptr;
+}
+
+void mcd_dicomdir_listing_header(const mcd_dicomdir_listing *listing, mcd_dicomdir_header *header) {
+    if (listing == nullptr || header == nullptr) return;
+    header->transfer_syntax_uid = listing->transferSyntaxUID.c_str();
+    header->fileset_id = listing->filesetID.c_str();
+    header->first_root_offset = listing->firstRootOffset;
+    header->last_root_offset = listing->lastRootOffset;
+    header->consistency_flag = listing->consistencyFlag;
+}
+
+size_t mcd_dicomdir_listing_count(const mcd_dicomdir_listing *listing) {
+    return listing == nullptr ? 0 : listing->records.size();
+}
+
+int mcd_dicomdir_listing_record(
+    const mcd_dicomdir_listing *listing, size_t index, mcd_dicomdir_record *record) {
+    if (listing == nullptr || record == nullptr || index >= listing->records.size())
+        return MCD_ERROR_INVALID_ARGUMENT;
+    const ListedRecord &source = listing->records[index];
+    record->offset = source.offset;
+    record->next_offset = source.nextOffset;
+    record->lower_offset = source.lowerOffset;
+    record->record_type = source.recordType.c_str();
+    record->referenced_file_id = source.referencedFileID.c_str();
+    record->referenced_sop_class_uid = source.referencedSOPClassUID.c_str();
+    record->referenced_sop_instance_uid = source.referencedSOPInstanceUID.c_str();
+    record->referenced_transfer_syntax_uid = source.referencedTransferSyntaxUID.c_str();
+    return MCD_OK;
+}
+
+void mcd_dicomdir_listing_free(mcd_dicomdir_listing *listing) {
+    delete listing;
+}

@@ -134,44 +134,119 @@ void mcd_association_free(mcd_association *association);
 
 /* ---- Media files and DICOMDIR (fileset.cpp) ---- */
 
-/* Values written into a media file where the instance has none (absent or empty). */
+/* The File Meta Information (0002,0012), (0002,0013) and (0002,0016) of the media files and
+ * the DICOMDIR, and the values written into a media file where the instance has none
+ * (absent, empty or only spaces). A NULL or empty key value leaves that key as it is. */
 typedef struct mcd_media_file_options {
-    const char *implementation_class_uid;  /* (0002,0012) */
-    const char *implementation_version_name; /* (0002,0013), at most 16 characters */
-    const char *source_ae_title;           /* (0002,0016) */
-    const char *patient_id;                /* (0010,0020) when missing */
-    const char *study_date;                /* (0008,0020) when missing, YYYYMMDD */
-    const char *study_time;                /* (0008,0030) when missing, HHMMSS */
-    const char *study_id;                  /* (0020,0010) when missing */
-    const char *series_number;             /* (0020,0011) when missing */
+    const char *implementation_class_uid;    /* (0002,0012), required */
+    const char *implementation_version_name; /* (0002,0013), at most 16 characters, required */
+    const char *source_ae_title;             /* (0002,0016), at most 16 characters */
+    const char *patient_id;                  /* (0010,0020) when missing */
+    const char *study_date;                  /* (0008,0020) when missing, YYYYMMDD */
+    const char *study_time;                  /* (0008,0030) when missing, HHMMSS */
+    const char *study_id;                    /* (0020,0010) when missing */
+    const char *series_number;               /* (0020,0011) when missing */
 } mcd_media_file_options;
 
-/* Reads the stored instance at `source_path`, decompresses it losslessly to Explicit VR
- * Little Endian (from Implicit VR, JPEG Lossless, RLE or JPEG-LS), fills the keys of
- * `options` that have no value, and writes a PS3.10 file to `destination_path` with a new
- * meta header. Returns MCD_ERROR_UNSUPPORTED when the pixel data cannot be decompressed
- * without loss. Every other element is kept as it was. */
+/* Reads the stored instance at `source_path` and writes it to `destination_path` as a PS3.10
+ * file in Explicit VR Little Endian with a new File Meta Information. The source may be
+ * Implicit VR LE, Explicit VR LE or BE, Deflated Explicit VR LE, JPEG Lossless (processes
+ * 14 and 14 SV1), RLE Lossless or JPEG-LS Lossless, and is decompressed without loss.
+ * The keys of `options` that have no value are filled, and an empty Patient's Name
+ * (0010,0010) is added when there is none. Every other element, private and retired ones
+ * included, is kept as it was.
+ * `destination_path` must not exist; it is removed again when the call fails.
+ * Returns MCD_ERROR_UNSUPPORTED, with the transfer syntax named in the message, for any
+ * other transfer syntax (JPEG baseline and extended, JPEG-LS near-lossless, JPEG 2000,
+ * MPEG), because these are lossy or have no decoder here. */
 int mcd_write_media_file(
     const char *source_path, const char *destination_path,
     const mcd_media_file_options *options, mcd_error *error);
+
+/* How a DICOMDIR is written. */
+typedef struct mcd_dicomdir_options {
+    const char *implementation_class_uid;    /* (0002,0012), required */
+    const char *implementation_version_name; /* (0002,0013), at most 16 characters, required */
+    const char *source_ae_title;             /* (0002,0016), NULL or empty for none */
+    /* (0002,0003), the DICOMDIR's own instance UID. NULL or empty keeps the one DCMTK
+     * makes, which is under DCMTK's UID root. */
+    const char *sop_instance_uid;
+    /* File-set Consistency Flag (0004,1212): 0x0000 when the file-set is checked before it
+     * is recorded, 0xFFFF to tell readers that inconsistencies may be present. */
+    uint16_t consistency_flag;
+} mcd_dicomdir_options;
 
 typedef struct mcd_dicomdir mcd_dicomdir;
 
 /* Starts a DICOMDIR for the General Purpose CD-R profile (STD-GEN-CD) in the file-set
  * whose root folder is `fileset_root`, with File-set ID `fileset_id` (at most 16
- * characters). Nothing is written until mcd_dicomdir_write. */
+ * characters of A-Z, 0-9, space and underscore). Nothing is written until
+ * mcd_dicomdir_write. */
 mcd_dicomdir *mcd_dicomdir_create(
-    const char *fileset_root, const char *fileset_id, mcd_error *error);
+    const char *fileset_root, const char *fileset_id, const mcd_dicomdir_options *options,
+    mcd_error *error);
 
 /* Adds the media file at `relative_path` (ISO 9660 level 1 components separated by '/',
- * below the file-set root) to the record hierarchy. */
+ * below the file-set root) to the record hierarchy: PATIENT, STUDY, SERIES and the
+ * record type that fits its SOP class (IMAGE, SR DOCUMENT, RT PLAN, PRESENTATION,
+ * WAVEFORM, SPECTROSCOPY and the others DCMTK's DicomDirInterface supports). The file must be
+ * Explicit VR Little Endian. Returns MCD_ERROR_UNSUPPORTED, with DCMTK's reasons in the
+ * message, when the file does not meet the profile (a SOP class the profile does not
+ * take, a required attribute missing). */
 int mcd_dicomdir_add(mcd_dicomdir *dicomdir, const char *relative_path, mcd_error *error);
 
-/* Writes DICOMDIR at the file-set root in Explicit VR Little Endian. */
+/* Writes DICOMDIR at the file-set root in Explicit VR Little Endian, with the File Meta
+ * Information and consistency flag of the options. */
 int mcd_dicomdir_write(mcd_dicomdir *dicomdir, mcd_error *error);
 
 /* Frees the handle. Accepts NULL. */
 void mcd_dicomdir_free(mcd_dicomdir *dicomdir);
+
+/* ---- Reading a written DICOMDIR back (fileset.cpp) ---- */
+
+/* The data set and File Meta Information fields of a DICOMDIR that a check needs. Strings
+ * stay valid until the listing is freed. */
+typedef struct mcd_dicomdir_header {
+    const char *transfer_syntax_uid; /* (0002,0010) */
+    const char *fileset_id;          /* (0004,1130), "" when empty */
+    uint32_t first_root_offset;      /* (0004,1200) */
+    uint32_t last_root_offset;       /* (0004,1202) */
+    uint16_t consistency_flag;       /* (0004,1212) */
+} mcd_dicomdir_header;
+
+/* One item of the Directory Record Sequence (0004,1220). Offsets count bytes from the start
+ * of the file (the first byte of the preamble); 0 means none. Strings are "" when the
+ * element is absent and stay valid until the listing is freed. */
+typedef struct mcd_dicomdir_record {
+    uint32_t offset;                            /* where this item starts in the file */
+    uint32_t next_offset;                       /* (0004,1400) */
+    uint32_t lower_offset;                      /* (0004,1420) */
+    const char *record_type;                    /* (0004,1430) */
+    const char *referenced_file_id;             /* (0004,1500), components joined by '/' */
+    const char *referenced_sop_class_uid;       /* (0004,1510) */
+    const char *referenced_sop_instance_uid;    /* (0004,1511) */
+    const char *referenced_transfer_syntax_uid; /* (0004,1512) */
+} mcd_dicomdir_record;
+
+typedef struct mcd_dicomdir_listing mcd_dicomdir_listing;
+
+/* Reads the DICOMDIR file at `path` as a plain PS3.10 file, without resolving its offsets,
+ * so that a check can judge them. Returns NULL when it cannot be read or parsed. */
+mcd_dicomdir_listing *mcd_dicomdir_read(const char *path, mcd_error *error);
+
+/* Fills `header` from the listing. */
+void mcd_dicomdir_listing_header(const mcd_dicomdir_listing *listing, mcd_dicomdir_header *header);
+
+/* The number of directory records, in file order. */
+size_t mcd_dicomdir_listing_count(const mcd_dicomdir_listing *listing);
+
+/* Fills `record` with the record at `index` (in file order). Returns MCD_OK, or
+ * MCD_ERROR_INVALID_ARGUMENT when `index` is out of range. */
+int mcd_dicomdir_listing_record(
+    const mcd_dicomdir_listing *listing, size_t index, mcd_dicomdir_record *record);
+
+/* Frees a listing. Accepts NULL. */
+void mcd_dicomdir_listing_free(mcd_dicomdir_listing *listing);
 
 #ifdef __cplusplus
 }

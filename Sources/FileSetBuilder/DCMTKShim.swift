@@ -1,0 +1,224 @@
+// Every call this module makes into the C API over DCMTK (CDCMTK) is in this file.
+import CDCMTK
+import Glibc
+import MediaCenterCore
+
+/// Loads the data dictionary and registers the decoders, once per process
+/// (`mcd_initialize`). Later calls return at once, whatever path they give.
+func initializeDCMTK(dictionaryPath: String) throws {
+    var error = mcd_error()
+    let status = mcd_initialize(dictionaryPath, &error)
+    guard status == Int32(MCD_OK) else {
+        throw MediaCenterError(
+            .invalidConfiguration,
+            "the DICOM library could not be set up; install the dcmtk package",
+            cause: "mcd_initialize: \(error.text)")
+    }
+}
+
+/// Values for `mcd_write_media_file` and `mcd_dicomdir_create`.
+struct MediaFileIdentity: Sendable {
+    var implementationClassUID: String
+    var implementationVersionName: String
+    var sourceAETitle: String
+}
+
+/// The keys a media file gets where the instance has none.
+struct FilledKeys: Sendable {
+    var patientID: String
+    var studyDate: String
+    var studyTime: String
+    var studyID: String
+    var seriesNumber: String
+}
+
+/// A failure of the C API: its MCD_ERROR_* code and message.
+struct ShimFailure: Error {
+    let status: Int32
+    let message: String
+
+    /// The error code of this module that matches the C code.
+    var code: MediaCenterError.Code {
+        switch status {
+        case Int32(MCD_ERROR_INVALID_ARGUMENT): .invalidArgument
+        case Int32(MCD_ERROR_IO): .ioFailure
+        case Int32(MCD_ERROR_NO_SPACE): .noSpace
+        case Int32(MCD_ERROR_PARSE): .parseFailure
+        case Int32(MCD_ERROR_UNSUPPORTED): .unsupported
+        default: .internalFailure
+        }
+    }
+}
+
+/// Writes the media file for the stored instance at `source` to `destination`, which must
+/// not exist (`mcd_write_media_file`).
+func writeMediaFile(
+    source: String, destination: String, identity: MediaFileIdentity, keys: FilledKeys
+) throws(ShimFailure) {
+    let strings = [
+        identity.implementationClassUID, identity.implementationVersionName,
+        identity.sourceAETitle, keys.patientID, keys.studyDate, keys.studyTime, keys.studyID,
+        keys.seriesNumber,
+    ]
+    var error = mcd_error()
+    let status = withCStrings(strings) { pointers in
+        var options = mcd_media_file_options(
+            implementation_class_uid: pointers[0], implementation_version_name: pointers[1],
+            source_ae_title: pointers[2], patient_id: pointers[3], study_date: pointers[4],
+            study_time: pointers[5], study_id: pointers[6], series_number: pointers[7])
+        return mcd_write_media_file(source, destination, &options, &error)
+    }
+    guard status == Int32(MCD_OK) else {
+        throw ShimFailure(status: status, message: error.text)
+    }
+}
+
+/// The values that tie a written file to its place in the file-set.
+struct InstanceKeys: Equatable {
+    var sopInstanceUID: String
+    var studyInstanceUID: String
+    var seriesInstanceUID: String
+    /// Patient ID (0010,0020) as stored, without padding.
+    var patientID = ""
+    /// Patient's Name (0010,0010) as stored (in the file's character set), without padding.
+    var patientName = ""
+}
+
+/// Reads the SOP, Study and Series Instance UIDs, Patient ID and Patient's Name of the file
+/// at `path`, leaving large values such as pixel data unread (`mcd_dataset_open`,
+/// `mcd_dataset_get_string`).
+func readInstanceKeys(_ path: String) throws(ShimFailure) -> InstanceKeys {
+    var error = mcd_error()
+    guard let dataset = mcd_dataset_open(path, 1024, &error) else {
+        throw ShimFailure(status: error.code, message: error.text)
+    }
+    defer { mcd_dataset_free(dataset) }
+
+    func string(_ group: UInt16, _ element: UInt16) -> String {
+        // 1024 bytes fit any UI, LO or PN value (PN: at most 3 groups of 64 characters
+        // each, in up to 4 bytes per character).
+        var buffer = [CChar](repeating: 0, count: 1024)
+        let length = mcd_dataset_get_string(dataset, group, element, &buffer, buffer.count)
+        guard length >= 0 else { return "" }
+        return String(
+            decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    return InstanceKeys(
+        sopInstanceUID: string(0x0008, 0x0018),
+        studyInstanceUID: string(0x0020, 0x000D),
+        seriesInstanceUID: string(0x0020, 0x000E),
+        patientID: string(0x0010, 0x0020),
+        patientName: string(0x0010, 0x0010))
+}
+
+/// A DICOMDIR being built for the General Purpose CD-R profile, owning its
+/// `mcd_dicomdir` handle.
+final class DicomDirWriter {
+    private let handle: OpaquePointer
+
+    /// Starts the DICOMDIR of the file-set at `root` (`mcd_dicomdir_create`).
+    init(
+        root: String, fileSetID: String, identity: MediaFileIdentity, sopInstanceUID: String,
+        consistencyFlag: UInt16
+    ) throws(ShimFailure) {
+        let strings = [
+            identity.implementationClassUID, identity.implementationVersionName,
+            identity.sourceAETitle, sopInstanceUID,
+        ]
+        var error = mcd_error()
+        let created = withCStrings(strings) { pointers in
+            var options = mcd_dicomdir_options(
+                implementation_class_uid: pointers[0], implementation_version_name: pointers[1],
+                source_ae_title: pointers[2], sop_instance_uid: pointers[3],
+                consistency_flag: consistencyFlag)
+            return mcd_dicomdir_create(root, fileSetID, &options, &error)
+        }
+        guard let created else { throw ShimFailure(status: error.code, message: error.text) }
+        handle = created
+    }
+
+    deinit {
+        mcd_dicomdir_free(handle)
+    }
+
+    /// Adds the media file at `relativePath` below the root (`mcd_dicomdir_add`).
+    func add(_ relativePath: String) throws(ShimFailure) {
+        var error = mcd_error()
+        let status = mcd_dicomdir_add(handle, relativePath, &error)
+        guard status == Int32(MCD_OK) else {
+            throw ShimFailure(status: status, message: error.text)
+        }
+    }
+
+    /// Writes DICOMDIR at the root (`mcd_dicomdir_write`).
+    func write() throws(ShimFailure) {
+        var error = mcd_error()
+        let status = mcd_dicomdir_write(handle, &error)
+        guard status == Int32(MCD_OK) else {
+            throw ShimFailure(status: status, message: error.text)
+        }
+    }
+}
+
+extension DicomDirListing {
+    /// Reads the DICOMDIR at `path` as it is in the file, offsets unresolved
+    /// (`mcd_dicomdir_read` and the `mcd_dicomdir_listing_*` functions).
+    /// - Throws: `MediaCenterError` when the file cannot be read or parsed.
+    public static func read(_ path: String) throws -> DicomDirListing {
+        var error = mcd_error()
+        guard let listing = mcd_dicomdir_read(path, &error) else {
+            let failure = ShimFailure(status: error.code, message: error.text)
+            throw MediaCenterError(
+                failure.code, "the DICOMDIR \(path) cannot be read back",
+                cause: failure.message)
+        }
+        defer { mcd_dicomdir_listing_free(listing) }
+
+        var header = mcd_dicomdir_header()
+        mcd_dicomdir_listing_header(listing, &header)
+        var records: [DicomDirRecord] = []
+        for index in 0..<mcd_dicomdir_listing_count(listing) {
+            var record = mcd_dicomdir_record()
+            guard mcd_dicomdir_listing_record(listing, index, &record) == Int32(MCD_OK) else {
+                continue
+            }
+            records.append(
+                DicomDirRecord(
+                    offset: record.offset,
+                    nextOffset: record.next_offset,
+                    lowerOffset: record.lower_offset,
+                    recordType: String(cString: record.record_type),
+                    referencedFileID: String(cString: record.referenced_file_id),
+                    referencedSOPClassUID: String(cString: record.referenced_sop_class_uid),
+                    referencedSOPInstanceUID: String(cString: record.referenced_sop_instance_uid),
+                    referencedTransferSyntaxUID: String(
+                        cString: record.referenced_transfer_syntax_uid)))
+        }
+        return DicomDirListing(
+            transferSyntaxUID: String(cString: header.transfer_syntax_uid),
+            fileSetID: String(cString: header.fileset_id),
+            firstRootOffset: header.first_root_offset,
+            lastRootOffset: header.last_root_offset,
+            consistencyFlag: header.consistency_flag,
+            records: records)
+    }
+}
+
+extension mcd_error {
+    /// The message, up to its terminating NUL.
+    var text: String {
+        withUnsafeBytes(of: message) { bytes in
+            let characters = bytes.prefix { $0 != 0 }
+            return String(decoding: characters, as: UTF8.self)
+        }
+    }
+}
+
+/// Calls `body` with NUL-terminated copies of `strings` that live until it returns.
+private func withCStrings<Result>(
+    _ strings: [String], _ body: ([UnsafePointer<CChar>]) -> Result
+) -> Result {
+    let copies = strings.map { strdup($0)! }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { UnsafePointer($0) })
+}
