@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(
             name: "JobEngineTests",
             dependencies: [
-                "JobEngine", "PatientStore", "MediaHardware", "FileSetBuilder", "TestSupport",
+                "JobEngine", "PatientStore", "MediaHardware", "DiscBurner", "TestSupport",
             ]),
     ],
     swiftLanguageModes: [.v6],

@@ -85,7 +85,7 @@ public enum Daemon {
 
         let capacity = Int64(options.virtualDiscCapacityMB) * 1024 * 1024
         let drive = try VirtualDrive(
-            name: "virtual0", directory: data + "/discs", capacityBytes: capacity)
+            name: "virtual0", folder: data + "/discs", capacityBytes: capacity)
         let engine = JobEngine(
             store: store, drive: drive, fileSets: DicomFileSets(sourceAETitle: options.aeTitle),
             configuration: JobEngineConfiguration(

@@ -1,0 +1,180 @@
+import DiscBurner
+import Foundation
+import JobEngine
+import MediaCenterCore
+import MediaHardware
+import PatientStore
+import Synchronization
+import TestSupport
+import Testing
+
+/// Writes a small file-set of plain files: the engine only needs a folder to burn.
+struct PlainFileSets: FileSetMaking {
+    func makeFileSet(_ plan: DiscPlan, into directory: String) throws {
+        let text = "disc \(plan.discNumber) of \(plan.discCount), \(plan.instances.count) files\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/README.TXT"))
+    }
+}
+
+/// A drive whose behaviour is planned by the test, standing in for hardware failures
+/// that a virtual drive cannot show. It records what it was asked to do.
+final class ScriptedDrive: DiscDrive {
+    enum Plan: Sendable { case works, writeFails, verifyMismatches }
+
+    let name = "scripted0"
+    let plan: Plan
+    let calls = Mutex<[String]>([])
+
+    init(_ plan: Plan) {
+        self.plan = plan
+    }
+
+    func inspectMedia() throws -> MediaInfo {
+        calls.withLock { $0.append("inspect") }
+        return MediaInfo(profile: .cdr, status: .blank, capacityBytes: 700 << 20)
+    }
+
+    func write(directory: String, volumeID: String) throws -> DiscWriteResult {
+        calls.withLock { $0.append("write") }
+        if plan == .writeFails {
+            throw MediaCenterError(.mediaFailure, "planned write failure")
+        }
+        return DiscWriteResult(bytesWritten: 2048, md5: "aa", location: "/dev/null")
+    }
+
+    func verify(_ written: DiscWriteResult) throws -> DiscVerification {
+        calls.withLock { $0.append("verify") }
+        return DiscVerification(matches: plan != .verifyMismatches, md5: "bb")
+    }
+
+    func eject() throws {
+        calls.withLock { $0.append("eject") }
+    }
+}
+
+@Suite struct JobEngineTests {
+    let folder: String
+    let store: PatientStore
+
+    init() throws {
+        folder = try TestFiles.makeTemporaryFolder("jobs")
+        store = try PatientStore(path: folder + "/mediacenter.db")
+    }
+
+    func receive(patientID: String, uid: String, at date: Date = Date()) throws -> Int64 {
+        let path = folder + "/\(uid).dcm"
+        try Data("instance".utf8).write(to: URL(fileURLWithPath: path))
+        return try store.record(
+            IncomingInstance(
+                spoolPath: path, size: 8, sopClassUID: "1.2.840.10008.5.1.4.1.1.2",
+                sopInstanceUID: uid, transferSyntaxUID: "1.2.840.10008.1.2.1",
+                studyInstanceUID: "1.2", seriesInstanceUID: "1.2.3",
+                patientNameBytes: Array("DOE^J".utf8), patientName: "DOE^J",
+                patientID: patientID, patientIDGenerated: false, callingAETitle: "TEST",
+                receivedAt: date)
+        ).collectionID
+    }
+
+    func engine(_ drive: any DiscDrive, timeout: TimeInterval = 600) -> JobEngine {
+        JobEngine(
+            store: store, drive: drive, fileSets: PlainFileSets(),
+            configuration: JobEngineConfiguration(
+                completionTimeout: timeout, stagingDirectory: folder + "/staging"))
+    }
+
+    func waitFor(_ id: Int64, _ states: Set<CollectionState>) async throws -> CollectionRecord {
+        for _ in 0..<400 {
+            if let record = try store.collection(id: id), states.contains(record.state) {
+                return record
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw MediaCenterError(.internalFailure, "collection \(id) never reached \(states)")
+    }
+
+    @Test func burnAllWritesVerifiedVirtualDisc() async throws {
+        let drive = try VirtualDrive(
+            name: "virtual0", folder: folder + "/discs", capacityBytes: 10 << 20)
+        let jobs = engine(drive)
+        let id = try receive(patientID: "P1", uid: "1.1")
+        try jobs.start()
+        defer { jobs.stop() }
+
+        #expect(try jobs.finishAll() == [id])
+        let record = try await waitFor(id, [.done, .failed])
+
+        #expect(record.state == .done)
+        #expect(record.discs.count == 1)
+        #expect(record.discs.first?.verified == true)
+        #expect(FileManager.default.fileExists(atPath: record.discs.first?.path ?? ""))
+        let history = try store.transitions(ofCollection: id).map(\.to)
+        #expect(history == [.receiving, .queued, .burning, .verifying, .done])
+    }
+
+    @Test func idlePatientFinishesAfterTimeout() async throws {
+        let drive = ScriptedDrive(.works)
+        let jobs = engine(drive, timeout: 1)
+        let id = try receive(patientID: "P1", uid: "1.1", at: Date(timeIntervalSinceNow: -5))
+        try jobs.start()
+        defer { jobs.stop() }
+
+        let record = try await waitFor(id, [.done, .failed])
+
+        #expect(record.state == .done)
+    }
+
+    @Test func burnByPatientLeavesOthersReceiving() async throws {
+        let jobs = engine(ScriptedDrive(.works))
+        let first = try receive(patientID: "P1", uid: "1.1")
+        let second = try receive(patientID: "P2", uid: "2.1")
+        try jobs.start()
+        defer { jobs.stop() }
+
+        #expect(try jobs.finish(patientID: "P1") == [first])
+        _ = try await waitFor(first, [.done])
+
+        #expect(try store.collection(id: second)?.state == .receiving)
+    }
+
+    @Test func writeFailureFailsJobWithReason() async throws {
+        let jobs = engine(ScriptedDrive(.writeFails))
+        let id = try receive(patientID: "P1", uid: "1.1")
+        try jobs.start()
+        defer { jobs.stop() }
+
+        try jobs.finishAll()
+        let record = try await waitFor(id, [.done, .failed])
+
+        #expect(record.state == .failed)
+        #expect(record.failureReason?.contains("planned write failure") == true)
+    }
+
+    @Test func verifyMismatchFailsJobAndRecordsDisc() async throws {
+        let jobs = engine(ScriptedDrive(.verifyMismatches))
+        let id = try receive(patientID: "P1", uid: "1.1")
+        try jobs.start()
+        defer { jobs.stop() }
+
+        try jobs.finishAll()
+        let record = try await waitFor(id, [.done, .failed])
+
+        #expect(record.state == .failed)
+        #expect(record.discs.first?.verified == false)
+        #expect(record.failureReason?.contains("read back") == true)
+    }
+
+    @Test func interruptedJobIsQueuedAgainAtStart() async throws {
+        let id = try receive(patientID: "P1", uid: "1.1")
+        try store.transition(collection: id, from: .receiving, to: .queued, reason: "test")
+        try store.transition(collection: id, from: .queued, to: .burning, reason: "test")
+        let jobs = engine(ScriptedDrive(.works))
+
+        try jobs.start()
+        defer { jobs.stop() }
+        let record = try await waitFor(id, [.done, .failed])
+
+        #expect(record.state == .done)
+        let reasons = try store.transitions(ofCollection: id).map(\.reason)
+        #expect(reasons.contains { $0.contains("stopped while the job was burning") })
+    }
+}

@@ -1,0 +1,157 @@
+"""C-STORE ingest of mediacenterd against DCMTK's storescp, side by side in one run.
+
+Both servers run on 127.0.0.1 with a data folder of their own; DCMTK's storescu sends the
+same files to each, one association per round, with TCP_NODELAY=1 for every DCMTK peer.
+mediacenterd syncs every instance (file, folder and database) before it answers; storescp
+does not sync at all.
+
+    .venv/bin/python bench/ingest.py [--slices 500] [--frames 100] [--rounds 3]
+
+Prints a Markdown table for docs/BENCHMARKS.md.
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pydicom
+from pydicom.data import get_testdata_file
+from pydicom.uid import generate_uid
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on 127.0.0.1:{port} after 30 s")
+
+
+def make_slices(folder: Path, count: int) -> list[Path]:
+    """Copies pydicom's CT_small.dcm with new SOP Instance UIDs: small CT slices."""
+    source = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    paths = []
+    for index in range(count):
+        source.SOPInstanceUID = generate_uid()
+        source.file_meta.MediaStorageSOPInstanceUID = source.SOPInstanceUID
+        source.InstanceNumber = index + 1
+        path = folder / f"slice{index:05d}.dcm"
+        source.save_as(path)
+        paths.append(path)
+    return paths
+
+
+def make_multiframe(folder: Path, frames: int) -> Path:
+    """Repeats the two frames of pydicom-data's OBXXXX1A_2frame.dcm (ultrasound, 640x480
+    RGB) into one large multi-frame instance."""
+    source = pydicom.dcmread(get_testdata_file("OBXXXX1A_2frame.dcm"))
+    frame_bytes = len(source.PixelData) // int(source.NumberOfFrames)
+    first_two = source.PixelData[: 2 * frame_bytes]
+    source.PixelData = first_two * (frames // 2) + first_two[: frame_bytes * (frames % 2)]
+    source.NumberOfFrames = frames
+    source.SOPInstanceUID = generate_uid()
+    source.file_meta.MediaStorageSOPInstanceUID = source.SOPInstanceUID
+    path = folder / "multiframe.dcm"
+    source.save_as(path)
+    return path
+
+
+def send(port: int, files: list[Path]) -> float:
+    """Sends `files` in one storescu association and returns the seconds it took."""
+    started = time.monotonic()
+    subprocess.run(
+        ["/usr/bin/storescu", "-aec", "CDP_PRINTER", "-aet", "BENCH", "127.0.0.1", str(port),
+         *map(str, files)],
+        check=True, env=DCMTK_ENV, capture_output=True)
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slices", type=int, default=500)
+    parser.add_argument("--frames", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--bin", default=str(REPOSITORY / ".build/release"))
+    options = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="mediacenter-bench-"))
+    inputs = work / "inputs"
+    inputs.mkdir()
+    slices = make_slices(inputs, options.slices)
+    large = make_multiframe(inputs, options.frames)
+    slice_bytes = sum(path.stat().st_size for path in slices)
+    large_bytes = large.stat().st_size
+
+    servers = {}
+    processes = []
+    try:
+        storescp_port = free_port()
+        (work / "storescp").mkdir()
+        processes.append(subprocess.Popen(
+            ["/usr/bin/storescp", "-aet", "CDP_PRINTER", "-od", str(work / "storescp"),
+             str(storescp_port)],
+            env=DCMTK_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        servers["storescp (DCMTK 3.6.7, no sync)"] = storescp_port
+
+        product_port = free_port()
+        processes.append(subprocess.Popen(
+            [str(Path(options.bin) / "mediacenterd"), "--data-dir", str(work / "mediacenterd"),
+             "--bind-address", "127.0.0.1", "--port", str(product_port),
+             "--completion-timeout", "86400", "--log-level", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        servers["mediacenterd (syncs each instance)"] = product_port
+
+        for port in servers.values():
+            wait_for_port(port)
+
+        results = {name: {"slices": [], "large": []} for name in servers}
+        for _ in range(options.rounds):
+            for name, port in servers.items():
+                results[name]["slices"].append(send(port, slices))
+                results[name]["large"].append(send(port, [large]))
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=60)
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"Machine: {platform.node()}, {os.cpu_count()} cores, {platform.platform()}")
+    print(f"Command: .venv/bin/python bench/ingest.py --slices {options.slices} "
+          f"--frames {options.frames} --rounds {options.rounds}")
+    print()
+    print("| server | small CT slices: instances/s | MB/s | "
+          f"one {large_bytes / 1e6:.0f} MB multi-frame: MB/s |")
+    print("| --- | --- | --- | --- |")
+    for name, times in results.items():
+        best_slices = min(times["slices"])
+        best_large = min(times["large"])
+        print(f"| {name} | {options.slices / best_slices:.0f} | "
+              f"{slice_bytes / best_slices / 1e6:.1f} | {large_bytes / best_large / 1e6:.1f} |")
+    names = list(results)
+    ratio = min(results[names[0]]["slices"]) / min(results[names[1]]["slices"])
+    ratio_large = min(results[names[0]]["large"]) / min(results[names[1]]["large"])
+    print()
+    print(f"mediacenterd / storescp: {ratio:.2f} for slices, {ratio_large:.2f} for the "
+          "multi-frame file (best of each round; 1.0 is the same rate)")
+
+
+if __name__ == "__main__":
+    main()
