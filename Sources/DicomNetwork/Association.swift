@@ -15,6 +15,8 @@ final class ShimConfiguration: @unchecked Sendable {
     private let associationTimeout: Int32
     private let dimseTimeout: Int32
 
+    /// Copies the settings of `configuration` and the product's SOP class table and
+    /// implementation identity.
     init(_ configuration: StorageSCPConfiguration) {
         aeTitles = strdup(configuration.aeTitles.joined(separator: "\\"))
         presentationTable = strdup(SOPClassTable.presentationTable)
@@ -51,35 +53,50 @@ final class ShimConfiguration: @unchecked Sendable {
 final class Association {
     /// The result of reading an A-ASSOCIATE-RQ.
     enum Outcome {
+        /// The association is established.
         case accepted(Association)
+        /// This side sent an A-ASSOCIATE-RJ.
         case rejected(AssociationRejection, callingAETitle: String, calledAETitle: String)
+        /// No association came about; the AE titles are empty when no request was read.
         case failed(MediaCenterError, callingAETitle: String, calledAETitle: String)
     }
 
     /// The identification of a C-STORE request.
     struct StoreRequest {
+        /// Affected SOP Class UID.
         let sopClassUID: String
+        /// Affected SOP Instance UID.
         let sopInstanceUID: String
+        /// The transfer syntax of the presentation context the request came on.
         let transferSyntaxUID: String
     }
 
     /// The outcome of `next(temporaryPath:)`.
     enum Event {
+        /// A C-ECHO-RSP with status 0000 was sent.
         case echo
+        /// The data set is in the temporary file; the request needs its response.
         case store(StoreRequest)
         /// The data set was not stored; the request still needs its response.
         case storeFailed(StoreRequest, MediaCenterError)
+        /// The peer released the association.
         case released
+        /// The peer aborted or closed the connection.
         case abortedByPeer
+        /// The DIMSE timeout passed and the association was aborted.
         case timedOut
         /// The association was aborted after this failure.
         case failed(MediaCenterError)
     }
 
     private let handle: OpaquePointer
+    /// The peer's AE title.
     let callingAETitle: String
+    /// The AE title the peer called.
     let calledAETitle: String
+    /// Presentation contexts the peer proposed.
     let proposedContexts: Int
+    /// Presentation contexts accepted.
     let acceptedContexts: Int
 
     private init(handle: OpaquePointer, request: mcd_association_request) {

@@ -137,7 +137,9 @@ enum ListeningSocket {
 
     /// A connection that accept(2) returned.
     struct Connection {
+        /// The connected socket.
         let descriptor: Int32
+        /// The peer's numeric IP address.
         let peerAddress: String
     }
 

@@ -2,6 +2,7 @@ import MediaCenterCore
 
 /// Decides what happens to what the Storage SCP receives. The SCP calls it from each
 /// association's own thread, so calls for different associations run at the same time.
+/// A delegate method must not call `StorageSCP.stop()`, which waits for these threads.
 public protocol StorageDelegate: Sendable {
     /// Returns a path that does not exist yet, on the filesystem where received instances
     /// are kept, for the next C-STORE. The SCP creates the file there; when no C-STORE
