@@ -89,6 +89,27 @@ enum PeerScript {
             return result
 
 
+        def large_request(port, called):
+            """Proposes 128 contexts, the most DICOM allows; the first has 60 transfer syntaxes."""
+            ae = make_ae()
+            unknown = [f"1.2.826.0.1.3680043.2.1143.{number}" for number in range(59)]
+            ae.add_requested_context(CT_IMAGE, unknown + [EXPLICIT])
+            classes = [CT_IMAGE, "1.2.840.10008.5.1.4.1.1.4", VERIFICATION, UNKNOWN_CLASS]
+            for number in range(127):
+                ae.add_requested_context(classes[number % len(classes)], [EXPLICIT, IMPLICIT])
+            assoc, rejection = associate(ae, port, called)
+            result = {"established": assoc.is_established, "rejection": rejection}
+            if not assoc.is_established:
+                return result
+            first = min(assoc.accepted_contexts, key=lambda context: context.context_id)
+            result["accepted"] = len(assoc.accepted_contexts)
+            result["rejected"] = len(assoc.rejected_contexts)
+            result["first_transfer_syntax"] = str(first.transfer_syntax[0])
+            result["echo_status"] = assoc.send_c_echo().Status
+            assoc.release()
+            return result
+
+
         def store(port, called, paths):
             ae = make_ae()
             datasets = [dcmread(path) for path in paths]
@@ -274,6 +295,8 @@ enum PeerScript {
                 result = store(port, called, arguments)
             elif command == "abort-mid-store":
                 result = abort_mid_store(port, called, arguments[0])
+            elif command == "large-request":
+                result = large_request(port, called)
             elif command == "vanish-mid-store":
                 result = abort_mid_store(port, called, arguments[0], vanish=True)
             elif command == "mismatched-store":

@@ -209,6 +209,29 @@ import Testing
         #expect(accepted.first?.acceptedContexts == 5)
     }
 
+    struct LargeRequest: Decodable {
+        let established: Bool
+        let accepted: Int?
+        let rejected: Int?
+        let first_transfer_syntax: String?
+        let echo_status: Int?
+    }
+
+    @Test func maxContextsAndSyntaxesAreNegotiated() throws {
+        let delegate = try RecordingDelegate()
+        let scp = try startSCP(delegate)
+        defer { scp.stop() }
+
+        let outcome = try Peers.script("large-request", port: scp.port, as: LargeRequest.self)
+
+        #expect(outcome.established)
+        // 1 + 127 contexts, of which 31 (every fourth of the 127) name an unknown SOP class.
+        #expect(outcome.accepted == 97)
+        #expect(outcome.rejected == 31)
+        #expect(outcome.first_transfer_syntax == Self.explicitVRLittleEndian)
+        #expect(outcome.echo_status == 0)
+    }
+
     @Test func wrongCalledTitleIsRejected() throws {
         let delegate = try RecordingDelegate()
         let scp = try startSCP(delegate)
