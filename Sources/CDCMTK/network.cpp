@@ -21,7 +21,6 @@
 #include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/dcmnet/lst.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -76,10 +75,18 @@ private:
     std::unique_lock<std::mutex> lock_;
 };
 
+// Sets the socket option SO_RCVTIMEO or SO_SNDTIMEO to `seconds`; a failure only leaves
+// DCMTK's value in place.
+void set_timeout(int socket_fd, int option, int seconds) {
+    timeval value{};
+    value.tv_sec = seconds;
+    (void)setsockopt(socket_fd, SOL_SOCKET, option, &value, sizeof value);
+}
+
 // A transport layer that reports when DCMTK wraps the descriptor. It also replaces the
 // socket timeouts that DCMTK's connection sets from its own globals (60 s) with this
-// association's, so that a peer that stops in the middle of a PDU blocks a read or a
-// write only that long.
+// association's, because DCMTK 3.6.7 reads the body of the A-ASSOCIATE-RQ in blocking
+// mode: a peer that stops in the middle of it is dropped after the association timeout.
 class HandoffTransportLayer : public DcmTransportLayer {
 public:
     HandoffTransportLayer(SocketHandoff *handoff, int receive_timeout, int send_timeout)
@@ -104,12 +111,6 @@ public:
     void detach() { handoff_ = nullptr; }
 
 private:
-    static void set_timeout(int socket_fd, int option, int seconds) {
-        timeval value{};
-        value.tv_sec = seconds;
-        (void)setsockopt(socket_fd, SOL_SOCKET, option, &value, sizeof value);
-    }
-
     SocketHandoff *handoff_;
     int receive_timeout_;
     int send_timeout_;
@@ -319,7 +320,6 @@ std::unique_ptr<mcd_association> receive_request(
     // A reverse DNS lookup per association would be slow and would reach out to a name server.
     dcmDisableGethostbyaddr.set(OFTrue);
 
-    const int receive_timeout = std::max(config.association_timeout, config.dimse_timeout);
     bool descriptor_taken = false;
     OFCondition status;
     {
@@ -328,7 +328,8 @@ std::unique_ptr<mcd_association> receive_request(
             NET_ACCEPTOR, 0, config.association_timeout, &handle->network);
         if (status.good()) {
             auto *layer =
-                new HandoffTransportLayer(&handoff, receive_timeout, config.dimse_timeout);
+                new HandoffTransportLayer(
+                    &handoff, config.association_timeout, config.dimse_timeout);
             status = ASC_setTransportLayer(handle->network, layer, 1);
             if (status.bad()) {
                 delete layer;
@@ -341,6 +342,10 @@ std::unique_ptr<mcd_association> receive_request(
         descriptor_taken = handoff.taken;
     }
     if (!descriptor_taken) ::close(socket_fd);
+    if (status.good() && descriptor_taken) {
+        // From now on a blocking read waits for the rest of a PDU, so the DIMSE timeout applies.
+        set_timeout(socket_fd, SO_RCVTIMEO, config.dimse_timeout);
+    }
 
     if (handle->association != nullptr && handle->association->params != nullptr) {
         const DUL_ASSOCIATESERVICEPARAMETERS &dul = handle->association->params->DULparams;
