@@ -539,6 +539,26 @@ extension DicomNetworkSuite {
             #expect(delegate.failures.first?.code == .networkFailure)
         }
 
+        @Test func partialRequestTimesOut() throws {
+            let delegate = try RecordingDelegate()
+            let scp = try startSCP(delegate) {
+                $0.associationTimeout = 1
+                $0.dimseTimeout = 30
+            }
+            defer { scp.stop() }
+            let peer = try connectSilently(port: scp.port)
+            defer { close(peer) }
+
+            // The header of an A-ASSOCIATE-RQ of 68 bytes, then 4 of them, then nothing.
+            var bytes: [UInt8] = [0x01, 0x00, 0x00, 0x00, 0x00, 0x44, 0x00, 0x01, 0x00, 0x00]
+            #expect(write(peer, &bytes, bytes.count) == bytes.count)
+
+            // DCMTK reads the rest of that PDU in blocking mode; the association timeout must
+            // still end it, long before the DIMSE timeout.
+            #expect(delegate.wait(timeout: 8) { $0.failures.count == 1 })
+            #expect(delegate.failures.first?.code == .networkFailure)
+        }
+
         @Test func limitRejectsAsTransient() throws {
             let delegate = try RecordingDelegate()
             let scp = try startSCP(delegate) {
