@@ -482,6 +482,8 @@ int network_failure(mcd_association &handle, const OFCondition &status, mcd_erro
                 + " s, so the association was aborted");
         return MCD_EVENT_TIMED_OUT;
     }
+    // NOTE: a peer that stops in the middle of a PDU ends here, not as MCD_EVENT_TIMED_OUT,
+    // because DCMTK 3.6.7 wraps that read timeout into DIMSEC_READPDVFAILED.
     handle.abort();
     mcd_set_error(error, MCD_ERROR_NETWORK,
         std::string("receiving a DIMSE message failed: ") + status.text()
