@@ -4,6 +4,9 @@ import MediaCenterCore
 /// A parsed PS3.10 file (or a bare data set without File Meta Information), read through
 /// the DCMTK shim. The handle is freed when the object goes away. Not thread-safe: use one
 /// object from one thread at a time.
+///
+/// DCMTK reads values longer than the open's value length limit from the file only when
+/// they are asked for, so the file must stay at its path while such values are read.
 public final class DicomFile {
     private let handle: OpaquePointer
 
@@ -11,7 +14,8 @@ public final class DicomFile {
     /// - Parameters:
     ///   - path: The file to read.
     ///   - maxValueLength: Element values longer than this many bytes, such as pixel data,
-    ///     stay on disk and are not returned; 0 loads every value.
+    ///     are not read when the file is opened. 0 leaves DCMTK's default of 4096 bytes
+    ///     (`DCM_MaxReadLength`).
     /// - Throws: `MediaCenterError` with code `parseFailure` when the file cannot be read
     ///   or parsed.
     public init(path: String, maxValueLength: UInt32 = 0) throws {
