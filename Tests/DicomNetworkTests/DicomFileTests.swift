@@ -35,9 +35,9 @@ extension DicomNetworkSuite {
         }
 
         /// Writes a copy of CT_small.dcm with a Latin-1 Patient's Name and a 5000-character
-        /// Image Comments (0020,4000), using pydicom.
-        private func makeLatin1File() throws -> String {
-            let path = try TestFiles.makeTemporaryFolder("dicomfile") + "/latin1.dcm"
+        /// Image Comments (0020,4000) into `folder`, using pydicom, and opens it.
+        private func openLatin1File(in folder: String) throws -> DicomFile {
+            let path = folder + "/latin1.dcm"
             let script = """
                 import sys
                 from pydicom import dcmread
@@ -50,18 +50,24 @@ extension DicomNetworkSuite {
             let result = try Peers.run(
                 Peers.python, ["-c", script, try TestFiles.path("CT_small.dcm"), path])
             try #require(result.status == 0, "pydicom failed: \(result.errors)")
-            return path
+            return try DicomFile(path: path)
         }
 
         @Test func convertsLatin1NameToUTF8() throws {
-            let file = try DicomFile(path: try makeLatin1File())
+            let folder = try TestFiles.makeTemporaryFolder("dicomfile")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let file = try openLatin1File(in: folder)
 
             #expect(file.utf8String(0x0010, 0x0010) == "Buc^J\u{E9}r\u{F4}me")
             #expect(file.bytes(0x0010, 0x0010) == [66, 117, 99, 94, 74, 0xE9, 114, 0xF4, 109, 101])
         }
 
         @Test func longValueIsReadWhole() throws {
-            let file = try DicomFile(path: try makeLatin1File())
+            // DCMTK reads values over 4096 bytes from the file only when they are asked for,
+            // so the file stays until the end of the test.
+            let folder = try TestFiles.makeTemporaryFolder("dicomfile")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let file = try openLatin1File(in: folder)
 
             #expect(file.string(0x0020, 0x4000) == String(repeating: "x", count: 5000))
         }

@@ -22,11 +22,14 @@ enum Peers {
     /// A peer process that was started and not yet waited for.
     final class Running {
         let process: Process
+        private let folder: String
         private let outputPath: String
         private let errorPath: String
+        private let outputHandle: FileHandle?
+        private let errorHandle: FileHandle?
 
         init(_ executable: String, _ arguments: [String]) throws {
-            let folder = try TestFiles.makeTemporaryFolder("peer")
+            folder = try TestFiles.makeTemporaryFolder("peer")
             outputPath = folder + "/stdout"
             errorPath = folder + "/stderr"
             _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
@@ -39,12 +42,15 @@ enum Peers {
             var environment = ProcessInfo.processInfo.environment
             environment["TCP_NODELAY"] = "1"
             process.environment = environment
-            process.standardOutput = FileHandle(forWritingAtPath: outputPath)
-            process.standardError = FileHandle(forWritingAtPath: errorPath)
+            outputHandle = FileHandle(forWritingAtPath: outputPath)
+            errorHandle = FileHandle(forWritingAtPath: errorPath)
+            process.standardOutput = outputHandle
+            process.standardError = errorHandle
             try process.run()
         }
 
-        /// Waits for the process to end, killing it after `timeout` seconds.
+        /// Waits for the process to end, killing it after `timeout` seconds, and removes its
+        /// output files.
         func wait(timeout: Double = 60) -> Result {
             let deadline = Date().addingTimeInterval(timeout)
             while process.isRunning && Date() < deadline {
@@ -56,6 +62,9 @@ enum Peers {
             process.waitUntilExit()
             let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+            try? outputHandle?.close()
+            try? errorHandle?.close()
+            try? FileManager.default.removeItem(atPath: folder)
             return Result(status: process.terminationStatus, output: output, errors: errors)
         }
     }

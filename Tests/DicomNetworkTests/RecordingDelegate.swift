@@ -26,6 +26,10 @@ final class RecordingDelegate: StorageDelegate {
         folder = try TestFiles.makeTemporaryFolder("scp")
     }
 
+    deinit {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
     func temporaryPath() -> String {
         record.withLock { $0.fixedTemporaryPath } ?? folder + "/" + UUID().uuidString + ".part"
     }
