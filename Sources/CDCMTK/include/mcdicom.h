@@ -71,6 +71,14 @@ int mcd_dataset_get_transfer_syntax(const mcd_dataset *dataset, char *buffer, si
 
 /* ---- Storage SCP (network.cpp) ---- */
 
+/* Reasons a peer check (mcd_scp_config.authorize) may return. They are the service-user
+ * reasons of the A-ASSOCIATE-RJ PDU (PS3.8 section 9.3.4). */
+enum {
+    MCD_ACCEPT = 0,
+    MCD_REJECT_NO_REASON = 1,
+    MCD_REJECT_CALLING_AE_NOT_RECOGNIZED = 3,
+};
+
 /* What an association must meet to be accepted. */
 typedef struct mcd_scp_config {
     /* Called AE titles this node answers to, separated by backslashes ("CDP_PRINTER"). */
@@ -84,16 +92,60 @@ typedef struct mcd_scp_config {
     /* Tab-separated table of accepted SOP classes, one per line: the SOP Class UID, then
      * its transfer syntax UIDs in order of preference. */
     const char *presentation_table;
+    /* Implementation Class UID and Implementation Version Name (at most 16 characters)
+     * sent in the A-ASSOCIATE-AC and written into the File Meta Information. */
+    const char *implementation_class_uid;
+    const char *implementation_version_name;
+    /* Optional check of the peer, called with `authorize_context` once the application
+     * context and the called AE title have passed. Returns MCD_ACCEPT or an MCD_REJECT_*
+     * reason. NULL accepts every calling AE title. */
+    int (*authorize)(void *context, const char *calling_ae, const char *called_ae);
+    void *authorize_context;
 } mcd_scp_config;
+
+/* What the peer requested in its A-ASSOCIATE-RQ, and the rejection this side sent. */
+typedef struct mcd_association_request {
+    /* The calling and called AE titles, without padding; empty when no request was read. */
+    char calling_ae[17];
+    char called_ae[17];
+    /* Presentation contexts the peer proposed, and how many of them were accepted. */
+    int proposed_contexts;
+    int accepted_contexts;
+    /* The A-ASSOCIATE-RJ sent, as coded in the PDU (PS3.8 section 9.3.4); all 0 when none
+     * was sent. Result: 1 permanent, 2 transient. Source: 1 service user, 2 service
+     * provider (ACSE), 3 service provider (presentation). The reason depends on the source:
+     * for example 7 with source 1 is "called AE title not recognized", and 2 with source 3
+     * is "local limit exceeded". */
+    int reject_result;
+    int reject_source;
+    int reject_reason;
+} mcd_association_request;
 
 typedef struct mcd_association mcd_association;
 
 /* Reads the A-ASSOCIATE-RQ from the already accepted TCP connection `socket_fd` and
- * accepts or rejects it by `config`. DCMTK takes ownership of the descriptor in either
- * case. Returns NULL when the association was rejected or failed (error says why, with
- * code MCD_ERROR_REJECTED for a rejection this side sent). */
+ * accepts or rejects it by `config`. The association is rejected when the application
+ * context is not the DICOM one (1.2.840.10008.3.1.1.1), when the called AE title is not
+ * one of `ae_titles`, or when `authorize` says so. Each proposed presentation context is
+ * accepted with the first transfer syntax of the table that the peer also proposed, or
+ * rejected on its own. An association whose contexts were all rejected is still accepted:
+ * the peer then sees the reason for each context in the A-ASSOCIATE-AC.
+ * This side takes ownership of the descriptor in every case, and closes it on failure.
+ * `request` (may be NULL) is filled in as far as the request was read. Returns NULL when
+ * the association was rejected or failed (error says why, with code MCD_ERROR_REJECTED
+ * for a rejection this side sent). */
 mcd_association *mcd_association_receive(
-    int socket_fd, const mcd_scp_config *config, mcd_error *error);
+    int socket_fd, const mcd_scp_config *config, mcd_association_request *request,
+    mcd_error *error);
+
+/* Reads the A-ASSOCIATE-RQ from `socket_fd` and rejects it as transient, source service
+ * provider (presentation), reason "local limit exceeded": the answer when the maximum
+ * number of associations is active. Takes ownership of the descriptor and closes it.
+ * `request` (may be NULL) is filled in as far as the request was read. Returns 0 once the
+ * rejection was sent. */
+int mcd_association_reject_local_limit(
+    int socket_fd, const mcd_scp_config *config, mcd_association_request *request,
+    mcd_error *error);
 
 /* The peer's calling AE title and the called AE title, without padding. */
 const char *mcd_association_calling_ae(const mcd_association *association);
@@ -106,25 +158,34 @@ enum {
     MCD_EVENT_RELEASED = 3,  /* the peer released the association, which is now closed */
     MCD_EVENT_ABORTED = 4,   /* the peer aborted or closed the connection */
     MCD_EVENT_TIMED_OUT = 5, /* the DIMSE timeout passed; the association was aborted */
+    /* A C-STORE arrived but its data set was not stored: `error` says why and the
+     * temporary file does not exist. The association is still open: respond next, with
+     * A700 (out of resources) for MCD_ERROR_NO_SPACE and MCD_ERROR_IO, or 0122 (SOP class
+     * not supported) for MCD_ERROR_UNSUPPORTED, which means the SOP class of the request
+     * differs from the abstract syntax of its presentation context. */
+    MCD_EVENT_STORE_FAILED = 6,
 };
 
 /* Waits for the next DIMSE command. A C-ECHO is answered here. For a C-STORE, the
  * File Meta Information and then the data set exactly as received are written to
- * `temporary_path`, which is created (it must not exist) and closed before return;
- * when the transfer fails, the file is removed. Returns an MCD_EVENT_* value, or a
- * negative MCD_ERROR_* code (the association was then aborted). */
+ * `temporary_path`, which is created (it must not exist) and closed before return, but
+ * not synced; when the transfer fails, the file is removed. Any other command (C-FIND,
+ * C-MOVE, N-services) cannot arrive on the contexts this side accepts, so it is a protocol
+ * error: the association is aborted and MCD_ERROR_UNSUPPORTED returned. Returns an
+ * MCD_EVENT_* value, or a negative MCD_ERROR_* code (the association was then aborted). */
 int mcd_association_next(
     mcd_association *association, const char *temporary_path, mcd_error *error);
 
-/* The C-STORE request that mcd_association_next last returned MCD_EVENT_STORE for:
- * Affected SOP Class UID, Affected SOP Instance UID and the transfer syntax of the
- * presentation context it came on. */
+/* The C-STORE request that mcd_association_next last returned MCD_EVENT_STORE or
+ * MCD_EVENT_STORE_FAILED for: Affected SOP Class UID, Affected SOP Instance UID and the
+ * transfer syntax of the presentation context it came on. */
 const char *mcd_association_store_sop_class(const mcd_association *association);
 const char *mcd_association_store_sop_instance(const mcd_association *association);
 const char *mcd_association_store_transfer_syntax(const mcd_association *association);
 
-/* Sends the C-STORE-RSP for the last C-STORE with `status` and, for a failure, an Error
- * Comment (0000,0902) of at most 64 characters (NULL for none). */
+/* Sends the C-STORE-RSP for the last C-STORE with `status` and, for a status other than
+ * 0000, an Error Comment (0000,0902) (NULL for none). The comment is cut to 64 characters,
+ * and characters that the LO value representation does not allow become spaces. */
 int mcd_association_respond_store(
     mcd_association *association, uint16_t status, const char *error_comment, mcd_error *error);
 

@@ -1,0 +1,89 @@
+import MediaCenterCore
+
+/// Decides what happens to what the Storage SCP receives. The SCP calls it from each
+/// association's own thread, so calls for different associations run at the same time.
+/// A delegate method must not call `StorageSCP.stop()`, which waits for these threads.
+public protocol StorageDelegate: Sendable {
+    /// Returns a path that does not exist yet, on the filesystem where received instances
+    /// are kept, for the next C-STORE. The SCP creates the file there; when no C-STORE
+    /// comes, no file is created.
+    func temporaryPath() -> String
+
+    /// Takes a received instance and returns the status of its C-STORE-RSP. From this call
+    /// on the delegate owns `instance.temporaryPath`: it renames or removes the file.
+    func store(_ instance: ReceivedInstance) -> StoreResponse
+
+    /// Decides whether an association request may go on, once its called AE title matched.
+    /// Returning false rejects it with reason "calling AE title not recognized". The
+    /// default accepts every request.
+    func authorize(_ request: AssociationRequest) -> Bool
+
+    /// Receives every association event, for logging: accepted, rejected, failed and
+    /// closed associations, echoes and failed stores. The SCP itself logs at debug level
+    /// only. The default does nothing.
+    func associationEvent(_ event: AssociationEvent)
+}
+
+extension StorageDelegate {
+    /// Accepts every request.
+    public func authorize(_ request: AssociationRequest) -> Bool { true }
+
+    /// Ignores the event.
+    public func associationEvent(_ event: AssociationEvent) {}
+}
+
+/// A C-STORE data set that the SCP wrote to a temporary file, in PS3.10 format: File Meta
+/// Information made by the SCP, then the data set exactly as received.
+public struct ReceivedInstance: Sendable, Equatable {
+    /// The file holding the instance; the delegate owns it once `store(_:)` is called.
+    public var temporaryPath: String
+    /// Affected SOP Class UID of the C-STORE request.
+    public var sopClassUID: String
+    /// Affected SOP Instance UID of the C-STORE request.
+    public var sopInstanceUID: String
+    /// The transfer syntax negotiated for the presentation context the data set came on.
+    public var transferSyntaxUID: String
+    /// The peer's AE title.
+    public var callingAETitle: String
+    /// The AE title of this node that the peer called.
+    public var calledAETitle: String
+    /// The peer's IP address.
+    public var peerAddress: String
+    /// The association the instance came on, as in `AssociationInfo.id`.
+    public var associationID: UInt64
+
+    /// Makes a received instance.
+    public init(
+        temporaryPath: String, sopClassUID: String, sopInstanceUID: String,
+        transferSyntaxUID: String, callingAETitle: String, calledAETitle: String,
+        peerAddress: String, associationID: UInt64
+    ) {
+        self.temporaryPath = temporaryPath
+        self.sopClassUID = sopClassUID
+        self.sopInstanceUID = sopInstanceUID
+        self.transferSyntaxUID = transferSyntaxUID
+        self.callingAETitle = callingAETitle
+        self.calledAETitle = calledAETitle
+        self.peerAddress = peerAddress
+        self.associationID = associationID
+    }
+}
+
+/// The response to one C-STORE.
+public struct StoreResponse: Sendable, Equatable {
+    /// The DIMSE status (PS3.4 Annex B): 0000 success, A7xx out of resources, A9xx data set
+    /// does not match SOP class, Cxxx cannot understand.
+    public var status: UInt16
+    /// Error Comment (0000,0902) sent with a status other than 0000, cut to 64 ASCII
+    /// characters.
+    public var errorComment: String?
+
+    /// Makes a response.
+    public init(status: UInt16, errorComment: String? = nil) {
+        self.status = status
+        self.errorComment = errorComment
+    }
+
+    /// Status 0000: the instance is stored.
+    public static let success = StoreResponse(status: 0x0000)
+}

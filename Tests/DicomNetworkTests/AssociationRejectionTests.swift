@@ -1,0 +1,19 @@
+import DicomNetwork
+import Testing
+
+extension DicomNetworkSuite {
+    @Suite struct AssociationRejectionTests {
+        @Test func describesCalledTitleRejection() {
+            #expect(
+                AssociationRejection.calledAETitleNotRecognized.description
+                    == "rejected permanent by the service user: called AE title not recognized")
+        }
+
+        @Test func describesLocalLimitRejection() {
+            #expect(
+                AssociationRejection.localLimitExceeded.description
+                    == "rejected transient by the service provider (presentation): "
+                    + "local limit exceeded")
+        }
+    }
+}
