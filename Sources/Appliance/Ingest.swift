@@ -100,6 +100,19 @@ public final class Ingest: StorageDelegate {
         }
     }
 
+    /// Logs each association event once: failures and rejections as warnings, the rest at
+    /// info, and echoes at debug because monitoring systems send them every few seconds.
+    public func associationEvent(_ event: AssociationEvent) {
+        switch event {
+        case .rejected, .failed, .storeFailed:
+            logger.warning(event.description, event.metadata)
+        case .echo:
+            logger.debug(event.description, event.metadata)
+        case .accepted, .closed:
+            logger.info(event.description, event.metadata)
+        }
+    }
+
     private func reject(
         _ status: UInt16, _ reason: String, _ fields: LogMetadata, cause: Error? = nil
     ) -> StoreResponse {

@@ -28,7 +28,7 @@ def binary_folder() -> Path:
     return Path(output.stdout.strip())
 
 
-def test_file(name: str) -> Path:
+def sample_file(name: str) -> Path:
     """Returns the path of one of pydicom's real test files."""
     for folder in os.environ.get("MEDIACENTER_TEST_FILES", "").split(":"):
         candidate = Path(folder) / name
@@ -121,16 +121,27 @@ class Daemon:
             jobs = self.jobs()
         return jobs
 
-    def storescu(self, *files: Path, check: bool = True, extra=()) -> subprocess.CompletedProcess:
-        """Sends files with DCMTK's storescu, proposing each file's own transfer syntax."""
+    def storescu(self, *files: Path, check: bool = True) -> subprocess.CompletedProcess:
+        """Sends files with DCMTK's storescu, one association per transfer syntax, proposing
+        JPEG Lossless (+xs) or RLE (+xr) for files stored that way so they go unchanged."""
+        import pydicom
+
+        proposals = {"1.2.840.10008.1.2.4.70": ["-xs"], "1.2.840.10008.1.2.5": ["-xr"]}
+        groups: dict[tuple, list[Path]] = {}
+        for path in files:
+            syntax = pydicom.dcmread(path, stop_before_pixels=True).file_meta.TransferSyntaxUID
+            groups.setdefault(tuple(proposals.get(syntax, [])), []).append(path)
+
         environment = dict(os.environ, TCP_NODELAY="1")
-        result = subprocess.run(
-            [STORESCU, "-aet", "TESTSCU", "-aec", "CDP_PRINTER", "-R", *extra,
-             "127.0.0.1", str(self.port), *map(str, files)],
-            capture_output=True, text=True, timeout=120, env=environment)
-        if check and result.returncode != 0:
-            pytest.fail(f"storescu exited {result.returncode}:\n{result.stdout}{result.stderr}"
-                        f"\n{self.log()}")
+        result = None
+        for options, paths in groups.items():
+            result = subprocess.run(
+                [STORESCU, "-aet", "TESTSCU", "-aec", "CDP_PRINTER", *options,
+                 "127.0.0.1", str(self.port), *map(str, paths)],
+                capture_output=True, text=True, timeout=120, env=environment)
+            if check and result.returncode != 0:
+                pytest.fail(f"storescu exited {result.returncode}:\n{result.stdout}"
+                            f"{result.stderr}\n{self.log()}")
         return result
 
     def spool_leftovers(self) -> list[Path]:

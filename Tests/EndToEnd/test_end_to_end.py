@@ -13,9 +13,10 @@ import pytest
 from pynetdicom import AE
 from pynetdicom.dimse_messages import C_STORE_RQ
 from pynetdicom.dimse_primitives import C_STORE
+from pynetdicom.dsutils import encode
 from pynetdicom.sop_class import CTImageStorage, Verification
 
-from conftest import Daemon, extract_disc, test_file
+from conftest import Daemon, extract_disc, sample_file
 
 # Real files that cover CT, MR, multi-frame ultrasound, Implicit and Explicit VR, JPEG
 # Lossless and RLE, and patients with and without a Patient ID.
@@ -32,7 +33,7 @@ PYNETDICOM_FILES = ["rtplan.dcm"]      # RT Plan, Implicit VR LE, patient id0000
 def send_with_pynetdicom(port: int, *names: str) -> list[int]:
     """Sends files with pynetdicom and returns the status of each C-STORE."""
     ae = AE(ae_title="PYNETDICOM")
-    datasets = [pydicom.dcmread(test_file(name)) for name in names]
+    datasets = [pydicom.dcmread(sample_file(name)) for name in names]
     for dataset in datasets:
         ae.add_requested_context(
             dataset.SOPClassUID, [dataset.file_meta.TransferSyntaxUID])
@@ -61,7 +62,7 @@ def pixels(dataset: pydicom.Dataset) -> numpy.ndarray:
 @pytest.fixture
 def burned(daemon: Daemon, tmp_path):
     """Sends every test file, burns all patients, and returns the finished jobs."""
-    daemon.storescu(*[test_file(name) for name in STORESCU_FILES])
+    daemon.storescu(*[sample_file(name) for name in STORESCU_FILES])
     assert send_with_pynetdicom(daemon.port, *PYNETDICOM_FILES) == [0]
 
     receiving = daemon.jobs()
@@ -94,7 +95,7 @@ class TestBurnEndToEnd:
 
     def test_discs_pass_dicom3tools_and_keep_every_instance(self, burned, tmp_path):
         sent = {
-            pydicom.dcmread(test_file(name), stop_before_pixels=True).SOPInstanceUID: name
+            pydicom.dcmread(sample_file(name), stop_before_pixels=True).SOPInstanceUID: name
             for name in STORESCU_FILES + PYNETDICOM_FILES
         }
         found: list[str] = []
@@ -118,7 +119,7 @@ class TestBurnEndToEnd:
     def test_pixel_data_equals_the_original(self, burned, tmp_path):
         originals = {}
         for name in STORESCU_FILES:
-            dataset = pydicom.dcmread(test_file(name))
+            dataset = pydicom.dcmread(sample_file(name))
             originals[dataset.SOPInstanceUID] = dataset
 
         compared = 0
@@ -145,7 +146,7 @@ class TestBurnEndToEnd:
 
 class TestCollections:
     def test_burn_by_patient_id_leaves_others_receiving(self, daemon):
-        daemon.storescu(test_file("CT_small.dcm"), test_file("MR_small_implicit.dcm"))
+        daemon.storescu(sample_file("CT_small.dcm"), sample_file("MR_small_implicit.dcm"))
 
         daemon.ctl("burn", "--patient-id", "1CT1")
         jobs = daemon.wait_for_jobs(
@@ -162,18 +163,18 @@ class TestCollections:
 
     def test_completion_timeout_finishes_patient(self, make_daemon):
         daemon = make_daemon("--completion-timeout", "1")
-        daemon.storescu(test_file("CT_small.dcm"))
+        daemon.storescu(sample_file("CT_small.dcm"))
 
         jobs = daemon.wait_for_jobs(lambda jobs: jobs and jobs[0]["state"] == "done", timeout=60)
 
         assert jobs[0]["discs"][0]["verified"] is True
 
     def test_instance_after_burn_opens_new_collection(self, daemon):
-        daemon.storescu(test_file("CT_small.dcm"))
+        daemon.storescu(sample_file("CT_small.dcm"))
         daemon.ctl("burn", "--all")
         daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] == "done")
 
-        daemon.storescu(test_file("CT_small.dcm"))
+        daemon.storescu(sample_file("CT_small.dcm"))
 
         jobs = daemon.jobs()
         assert [job["state"] for job in jobs] == ["done", "receiving"]
@@ -212,16 +213,15 @@ class TestBadInput:
         assert status == 0xC000
         assert daemon.spool_leftovers() == []
         assert daemon.jobs() == []
-        daemon.storescu(test_file("CT_small.dcm"))
+        daemon.storescu(sample_file("CT_small.dcm"))
         assert len(daemon.jobs()) == 1
 
     def test_truncated_data_set_gets_c000(self, daemon):
-        dataset = pydicom.dcmread(test_file("CT_small.dcm"))
-        buffer = BytesIO()
-        dataset.save_as(buffer, enforce_file_format=False, implicit_vr=False, little_endian=True)
-        encoded = buffer.getvalue()
+        dataset = pydicom.dcmread(sample_file("CT_small.dcm"))
+        encoded = encode(dataset, False, True)
 
-        status = self.store_raw_bytes(daemon.port, encoded[: len(encoded) // 2])
+        # PDV fragments have even lengths, so the cut is at an even offset.
+        status = self.store_raw_bytes(daemon.port, encoded[: len(encoded) // 4 * 2])
 
         assert status == 0xC000
         assert daemon.spool_leftovers() == []
@@ -233,15 +233,13 @@ class TestBadInput:
         association = ae.associate("127.0.0.1", daemon.port, ae_title="CDP_PRINTER",
                                    max_pdu=4096)
         assert association.is_established
-        dataset = pydicom.dcmread(test_file("CT_small.dcm"))
-        buffer = BytesIO()
-        dataset.save_as(buffer, enforce_file_format=False, implicit_vr=False, little_endian=True)
+        dataset = pydicom.dcmread(sample_file("CT_small.dcm"))
         request = C_STORE()
         request.MessageID = 1
         request.AffectedSOPClassUID = dataset.SOPClassUID
         request.AffectedSOPInstanceUID = dataset.SOPInstanceUID
         request.Priority = 2
-        request.DataSet = BytesIO(buffer.getvalue())
+        request.DataSet = BytesIO(encode(dataset, False, True))
         message = C_STORE_RQ()
         message.primitive_to_message(request)
         context_id = association.accepted_contexts[0].context_id
@@ -259,7 +257,7 @@ class TestBadInput:
             time.sleep(0.1)
         assert daemon.spool_leftovers() == []
         assert daemon.jobs() == []
-        daemon.storescu(test_file("CT_small.dcm"))
+        daemon.storescu(sample_file("CT_small.dcm"))
         assert len(daemon.jobs()) == 1
 
     def test_echo_answers(self, daemon):
@@ -292,7 +290,7 @@ class TestCommandLine:
         assert "mediacenterd" in result.stderr
 
     def test_jobs_text_fits_80_columns(self, daemon):
-        daemon.storescu(test_file("CT_small.dcm"))
+        daemon.storescu(sample_file("CT_small.dcm"))
 
         output = daemon.ctl("jobs").stdout
 
