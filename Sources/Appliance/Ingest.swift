@@ -118,7 +118,7 @@ public final class Ingest: StorageDelegate {
     ) -> StoreResponse {
         let hex = String(status, radix: 16, uppercase: true)
         let detail = cause.map { ": \($0)" } ?? ""
-        logger.warning("C-STORE answered with status \(hex): \(reason)\(detail)", fields)
+        logger.warning("C-STORE response status \(hex): \(reason)\(detail)", fields)
         return StoreResponse(status: status, errorComment: String(reason.prefix(64)))
     }
 }

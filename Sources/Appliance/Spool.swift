@@ -15,7 +15,7 @@ public struct Spool: Sendable {
             atPath: root + "/tmp", withIntermediateDirectories: true)
     }
 
-    /// A fresh path in the temporary folder for the next C-STORE.
+    /// Returns a fresh path in the temporary folder for the next C-STORE.
     public func temporaryPath() -> String {
         temporaryFolder + "/" + UUID().uuidString + ".part"
     }

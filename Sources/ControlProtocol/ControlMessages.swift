@@ -50,7 +50,7 @@ public struct JobSummary: Codable, Sendable, Equatable {
     public var instances: Int
     public var bytes: Int64
     public var discs: [DiscSummary]
-    /// Why the job failed, when it did.
+    /// The reason the job failed, or nil.
     public var error: String?
     public var createdAt: String
     public var updatedAt: String
@@ -95,7 +95,7 @@ public struct ControlResponse: Codable, Sendable {
         self.status = status
     }
 
-    /// A failed reply with `message`.
+    /// Makes a failed reply with `message`.
     public static func failure(_ message: String) -> ControlResponse {
         ControlResponse(ok: false, error: message)
     }

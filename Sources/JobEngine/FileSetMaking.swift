@@ -1,6 +1,6 @@
 import PatientStore
 
-/// What the job engine needs to know about one disc of a collection.
+/// The collection, instances and position in the set of one disc to burn.
 public struct DiscPlan: Sendable {
     public var collection: CollectionRecord
     public var instances: [StoredInstance]

@@ -245,7 +245,8 @@ public final class JobEngine: Sendable {
         }
     }
 
-    /// The ISO 9660 volume identifier of a disc: d-characters only, never patient data.
+    /// Makes the ISO 9660 volume identifier of a disc from d-characters only, never from
+    /// patient data.
     private func volumeID(_ id: Int64, disc: Int) -> String {
         "MEDIACENTER_\(id)_\(disc)"
     }

@@ -5,8 +5,8 @@ import Synchronization
 /// Patient collections, their instances, discs and state history, in SQLite.
 ///
 /// Instances are grouped per patient by the bytes of Patient's Name and Patient ID. An
-/// instance joins the patient's collection only while that collection is `receiving`;
-/// once a collection is finished, the next instance for the same patient opens a new one,
+/// instance joins the patient's collection only while that collection is `receiving`.
+/// Once a collection is finished, the next instance for the same patient opens a new one,
 /// so nothing is ever added to a disc in progress.
 public final class PatientStore: Sendable {
     private let connection: Mutex<SQLiteConnection>
@@ -149,21 +149,21 @@ public final class PatientStore: Sendable {
 
     // MARK: - Reading
 
-    /// Every collection, oldest first, with its discs.
+    /// Returns every collection, oldest first, with its discs.
     public func collections() throws -> [CollectionRecord] {
         try connection.withLock { database in
             try readCollections(database, where: "1 = 1", [])
         }
     }
 
-    /// The collection with `id`, or nil.
+    /// Returns the collection with `id`, or nil.
     public func collection(id: Int64) throws -> CollectionRecord? {
         try connection.withLock { database in
             try readCollections(database, where: "c.id = ?", [.integer(id)]).first
         }
     }
 
-    /// The instances of a collection in the order they arrived.
+    /// Returns the instances of a collection in the order they arrived.
     public func instances(inCollection id: Int64) throws -> [StoredInstance] {
         try connection.withLock { database in
             try database.query(
@@ -183,7 +183,7 @@ public final class PatientStore: Sendable {
         }
     }
 
-    /// The IDs of collections in `state`, oldest first.
+    /// Returns the IDs of collections in `state`, oldest first.
     public func collectionIDs(in state: CollectionState) throws -> [Int64] {
         try connection.withLock { database in
             try database.query(
@@ -192,7 +192,7 @@ public final class PatientStore: Sendable {
         }
     }
 
-    /// The IDs of receiving collections whose last instance arrived before `cutoff`.
+    /// Returns the IDs of receiving collections whose last instance arrived before `cutoff`.
     public func receivingCollectionIDs(idleSince cutoff: Date) throws -> [Int64] {
         try connection.withLock { database in
             try database.query(
@@ -205,7 +205,7 @@ public final class PatientStore: Sendable {
         }
     }
 
-    /// The IDs of receiving collections whose Patient ID is `patientID`.
+    /// Returns the IDs of receiving collections whose Patient ID is `patientID`.
     public func receivingCollectionIDs(patientID: String) throws -> [Int64] {
         try connection.withLock { database in
             try database.query(
@@ -215,7 +215,7 @@ public final class PatientStore: Sendable {
         }
     }
 
-    /// The recorded state changes of a collection, oldest first.
+    /// Returns the recorded state changes of a collection, oldest first.
     public func transitions(ofCollection id: Int64) throws -> [TransitionRecord] {
         try connection.withLock { database in
             try database.query(

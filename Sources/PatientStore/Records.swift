@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where a patient collection is on its way from the network to a verified disc.
+/// The stage of a patient collection on its way from the network to a verified disc.
 public enum CollectionState: String, Sendable, Codable, CaseIterable {
     /// Instances are still arriving; new ones for the same patient join this collection.
     case receiving
@@ -72,7 +72,7 @@ public struct IncomingInstance: Sendable {
     }
 }
 
-/// What recording an instance did.
+/// The result of recording an instance.
 public struct RecordOutcome: Sendable, Equatable {
     /// The collection the instance joined.
     public var collectionID: Int64
@@ -135,7 +135,7 @@ public struct CollectionRecord: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var lastInstanceAt: Date
-    /// Why the collection failed, or nil.
+    /// The reason the collection failed, or nil.
     public var failureReason: String?
     public var discs: [DiscRecord]
 }
