@@ -82,6 +82,7 @@ public enum Daemon {
             logger.notice("removed \(removed) incomplete receives that were never acknowledged")
         }
         let store = try PatientStore(path: data + "/mediacenter.db")
+        _ = try SpoolRecovery(spool: spool, store: store).run()
 
         let capacity = Int64(options.virtualDiscCapacityMB) * 1024 * 1024
         let drive = try VirtualDrive(

@@ -2,6 +2,14 @@ import Foundation
 import Glibc
 import MediaCenterCore
 
+/// A received instance after its rename into the spool.
+public struct SpoolEntry: Sendable {
+    public var path: String
+    public var size: Int64
+    /// The folder the rename changed, which must be synced before the acknowledgement.
+    public var folder: String
+}
+
 /// The spool: received instances on the data disk, each in a file of its own. A C-STORE
 /// is received into `temporaryFolder`, synced, and renamed into a dated folder, so a file
 /// outside `temporaryFolder` is always complete.
@@ -30,12 +38,16 @@ public struct Spool: Sendable {
         return names.count
     }
 
-    /// Syncs the temporary file at `path`, renames it into today's folder and syncs that
-    /// folder, so the instance survives a power cut once this returns.
-    /// - Returns: the final path and the file's size in bytes.
-    public func commit(temporaryPath path: String, now: Date = Date()) throws -> (String, Int64) {
+    /// Flushes the received file at `path` to the disk. Call it before `moveIntoSpool`, so
+    /// a file that reaches the spool is complete even after a power cut.
+    public func syncReceivedFile(_ path: String) throws {
         try syncFile(path)
+    }
 
+    /// Renames the synced temporary file at `path` into today's folder.
+    /// - Returns: the final path, the file's size in bytes, and the folder, which the
+    ///   caller syncs with `syncFolder` before it acknowledges the instance.
+    public func moveIntoSpool(_ path: String, now: Date = Date()) throws -> SpoolEntry {
         let folder = root + "/" + Spool.dayFormat(now)
         if !FileManager.default.fileExists(atPath: folder) {
             try FileManager.default.createDirectory(
@@ -49,14 +61,18 @@ public struct Spool: Sendable {
                 .ioFailure, "cannot move the received instance into the spool \(folder)",
                 call: "rename")
         }
-        try syncFile(folder)
 
         var status = stat()
         guard stat(destination, &status) == 0 else {
             throw MediaCenterError.fromErrno(
                 .ioFailure, "cannot read the size of \(destination)", call: "stat")
         }
-        return (destination, Int64(status.st_size))
+        return SpoolEntry(path: destination, size: Int64(status.st_size), folder: folder)
+    }
+
+    /// Flushes a spool folder, making the renames into it durable.
+    public func syncFolder(_ folder: String) throws {
+        try syncFile(folder)
     }
 
     /// Flushes a file or folder to the disk with `fsync(2)`.

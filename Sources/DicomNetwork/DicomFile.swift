@@ -14,8 +14,7 @@ public final class DicomFile {
     /// - Parameters:
     ///   - path: The file to read.
     ///   - maxValueLength: Element values longer than this many bytes, such as pixel data,
-    ///     are not read when the file is opened. 0 leaves DCMTK's default of 4096 bytes
-    ///     (`DCM_MaxReadLength`).
+    ///     are not read when the file is opened. 0 reads every value at once.
     /// - Throws: `MediaCenterError` with code `parseFailure` when the file cannot be read
     ///   or parsed.
     public init(path: String, maxValueLength: UInt32 = 0) throws {

@@ -77,9 +77,11 @@ public final class PatientStore: Sendable {
     /// Records an instance that is already durable in the spool, in one transaction. The
     /// instance joins the receiving collection of its patient, or opens a new one. A second
     /// copy of a SOP Instance UID in the same collection replaces the first.
-    public func record(_ instance: IncomingInstance) throws -> RecordOutcome {
+    /// - Parameter sync: whether the commit waits for an fsync. Without it, a power cut may
+    ///   lose the row, so the caller must be able to record the spool file again.
+    public func record(_ instance: IncomingInstance, sync: Bool = true) throws -> RecordOutcome {
         try connection.withLock { database in
-            try database.transaction {
+            try database.transaction(sync: sync) {
                 let now = instance.receivedAt.timeIntervalSince1970
                 let found = try database.query(
                     """
@@ -180,6 +182,13 @@ public final class PatientStore: Sendable {
                     transferSyntaxUID: row[5].string, studyInstanceUID: row[6].string,
                     seriesInstanceUID: row[7].string)
             }
+        }
+    }
+
+    /// Returns the spool path of every recorded instance.
+    public func recordedSpoolPaths() throws -> Set<String> {
+        try connection.withLock { database in
+            Set(try database.query("SELECT spool_path FROM instances").map { $0[0].string })
         }
     }
 

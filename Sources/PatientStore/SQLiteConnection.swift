@@ -87,7 +87,14 @@ final class SQLiteConnection {
 
     /// Runs `body` inside one transaction, committed when it returns and rolled back when
     /// it throws.
-    func transaction<Result>(_ body: () throws -> Result) throws -> Result {
+    /// - Parameter sync: whether the commit waits for an fsync of the write-ahead log. A
+    ///   commit without it survives a crash of the process but may be lost in a power cut;
+    ///   the next synced commit makes it durable too.
+    func transaction<Result>(sync: Bool = true, _ body: () throws -> Result) throws -> Result {
+        if sync != synchronousFull {
+            try execute(sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+            synchronousFull = sync
+        }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -98,6 +105,9 @@ final class SQLiteConnection {
             throw error
         }
     }
+
+    /// Whether `PRAGMA synchronous` is FULL now, as `init` sets it.
+    private var synchronousFull = true
 
     private var lastMessage: String {
         String(cString: sqlite3_errmsg(handle))

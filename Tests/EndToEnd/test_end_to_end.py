@@ -2,6 +2,7 @@
 each patient to a virtual disc; the disc images are extracted and checked with dicom3tools
 and pydicom."""
 
+import os
 import subprocess
 import time
 from io import BytesIO
@@ -296,3 +297,72 @@ class TestCommandLine:
 
         assert "1CT1" in output
         assert all(len(line) <= 80 for line in output.splitlines())
+
+
+class TestFullDisk:
+    @pytest.fixture
+    def small_data_dir(self, tmp_path):
+        """A 4 MiB tmpfs as the data directory, so the spool fills up for real."""
+        if os.geteuid() != 0:
+            pytest.skip("mounting a small tmpfs needs root")
+        mount_point = tmp_path / "small"
+        mount_point.mkdir()
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)], check=True)
+        yield mount_point
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+    def test_full_spool_gives_a700_and_keeps_acknowledged(self, small_data_dir, tmp_path):
+        daemon = Daemon(small_data_dir / "data", ["--completion-timeout", "600"])
+        daemon.start()
+        try:
+            source = pydicom.dcmread(sample_file("US1_UNCR.dcm"))
+            ae = AE(ae_title="PYNETDICOM")
+            ae.add_requested_context(source.SOPClassUID, [source.file_meta.TransferSyntaxUID])
+            association = ae.associate("127.0.0.1", daemon.port, ae_title="CDP_PRINTER")
+            assert association.is_established
+            statuses = []
+            for _ in range(8):
+                source.SOPInstanceUID = pydicom.uid.generate_uid()
+                statuses.append(association.send_c_store(source).Status)
+            association.release()
+
+            assert 0xA700 in statuses
+            assert statuses[0] == 0
+            acknowledged = statuses.count(0)
+            assert daemon.spool_leftovers() == []
+            assert sum(job["instances"] for job in daemon.jobs()) == acknowledged
+            assert "A700" in daemon.log()
+        finally:
+            assert daemon.stop() == 0
+
+
+class TestRecovery:
+    def test_lost_rows_are_recorded_again_from_spool(self, make_daemon):
+        daemon = make_daemon("--completion-timeout", "600")
+        daemon.storescu(sample_file("CT_small.dcm"), sample_file("MR_small_implicit.dcm"))
+        assert daemon.stop() == 0
+
+        # A power cut can take away instance rows committed without an fsync; the spool
+        # files stay, because they are synced before the acknowledgement.
+        database = daemon.data_dir / "mediacenter.db"
+        subprocess.run(["sqlite3", str(database), "DELETE FROM instances"], check=True)
+
+        daemon.start()
+        jobs = daemon.jobs()
+
+        assert sum(job["instances"] for job in jobs) == 2
+        assert "recorded 2 spool files again" in daemon.log()
+
+    def test_kill_during_receive_keeps_acknowledged(self, make_daemon):
+        daemon = make_daemon("--completion-timeout", "600")
+        daemon.storescu(sample_file("CT_small.dcm"))
+        daemon.process.kill()
+        daemon.process.wait()
+
+        daemon.start()
+        daemon.ctl("burn", "--all")
+        jobs = daemon.wait_for_jobs(lambda jobs: jobs and jobs[-1]["state"] == "done")
+
+        assert jobs[-1]["instances"] == 1
+        assert jobs[-1]["discs"][0]["verified"] is True
