@@ -7,7 +7,7 @@ import TestSupport
 enum Peers {
     static let echoscu = "/usr/bin/echoscu"
     static let storescu = "/usr/bin/storescu"
-    static let python = "/tmp/pv/bin/python"
+    static var python: String { TestFiles.python }
 
     /// The AE title of every test SCP.
     static let calledAETitle = "CDP_PRINTER"

@@ -82,13 +82,10 @@ struct MetaHeader {
     }
 }
 
-/// pydicom in a Python virtual environment: `MEDIACENTER_TEST_PYTHON`, else /tmp/pv.
+/// pydicom in the test's Python virtual environment (see `TestFiles.python`).
 enum PythonChecker {
-    static var executable: String {
-        ProcessInfo.processInfo.environment["MEDIACENTER_TEST_PYTHON"] ?? "/tmp/pv/bin/python"
-    }
+    static var executable: String { TestFiles.python }
 
-    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: executable) }
 
     /// Compares a media file with the instance it was made from, using pydicom as a second,
     /// independent reader. Every data set element of `source` must be in `output` with the

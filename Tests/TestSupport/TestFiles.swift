@@ -4,10 +4,36 @@ import Foundation
 /// the `pydicom-data` package, which the test setup installs from PyPI.
 public enum TestFiles {
     /// Folders searched for test files: the colon-separated `MEDIACENTER_TEST_FILES`, which
-    /// `scripts/test` sets.
+    /// `scripts/test` sets, or else the same folders in the repository's `.venv`.
     public static var folders: [String] {
         let value = ProcessInfo.processInfo.environment["MEDIACENTER_TEST_FILES"] ?? ""
-        return value.split(separator: ":").map(String.init)
+        let configured = value.split(separator: ":").map(String.init)
+        return configured.isEmpty ? venvFolders() : configured
+    }
+
+    /// The Python interpreter with pydicom and pynetdicom: `MEDIACENTER_TEST_PYTHON`, which
+    /// `scripts/test` sets, or else the repository's `.venv/bin/python`.
+    public static var python: String {
+        if let configured = ProcessInfo.processInfo.environment["MEDIACENTER_TEST_PYTHON"] {
+            return configured
+        }
+        return repositoryRoot + "/.venv/bin/python"
+    }
+
+    /// The top folder of this repository.
+    private static var repositoryRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// The pydicom and pydicom-data folders of `.venv` at the top of the repository.
+    private static func venvFolders() -> [String] {
+        let lib = repositoryRoot + "/.venv/lib"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: lib)) ?? []
+        return versions.filter { $0.hasPrefix("python") }.flatMap { version in
+            let site = lib + "/" + version + "/site-packages"
+            return [site + "/pydicom/data/test_files", site + "/data_store/data"]
+        }
     }
 
     /// Returns the path of the test file `name`, such as `CT_small.dcm`.
