@@ -96,6 +96,14 @@ public final class ControlServer: Sendable {
                 }
                 logger.info("burn requested on the console", ["jobs": "\(queued)"])
                 return ControlResponse(ok: true, queued: queued)
+            case "retry":
+                guard let job = request.job else { return .failure("retry needs a job number") }
+                guard try engine.retry(collection: job) else {
+                    return .failure(
+                        "job \(job) has not failed, so there is nothing to retry; "
+                            + "see mediacenterctl jobs")
+                }
+                return ControlResponse(ok: true, queued: [job])
             case "status":
                 return ControlResponse(ok: true, status: status())
             default:

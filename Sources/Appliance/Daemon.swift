@@ -61,19 +61,35 @@ public enum Daemon {
         let scp: StorageSCP
         let control: ControlServer
         let engine: JobEngine
+        /// The descriptor holding the data directory's lock.
+        let lock: Int32
 
         func stop() {
             scp.stop()
             control.stop()
             engine.stop()
+            close(lock)
         }
     }
 
     private static func start(_ options: DaemonOptions, logger: Logger) throws -> Running {
         let data = options.dataDirectory
-        for folder in [data, data + "/discs", data + "/staging"] {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: data, isDirectory: &isFolder), !isFolder.boolValue {
+            throw MediaCenterError(
+                .invalidArgument, "--data-dir \(data) is a file, not a folder; give a folder")
         }
+        for folder in [data, data + "/discs", data + "/staging"] {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw MediaCenterError(
+                    .ioFailure, "cannot create the folder \(folder); check --data-dir and "
+                        + "its permissions", cause: error.localizedDescription)
+            }
+        }
+        let lock = try lockDataDirectory(data)
 
         try DicomToolkit.initialize()
         let spool = try Spool(root: data + "/spool")
@@ -122,7 +138,27 @@ public enum Daemon {
         logger.notice(
             "mediacenterd \(ImplementationIdentity.productVersion) ready",
             ["listener": listener, "ae.title": options.aeTitle, "data.dir": data])
-        return Running(scp: scp, control: control, engine: engine)
+        return Running(scp: scp, control: control, engine: engine, lock: lock)
+    }
+
+    /// Takes an exclusive `flock(2)` on a lock file in the data directory, so a second
+    /// daemon cannot share the database, the spool and the drive. The lock goes with the
+    /// process, also when it is killed.
+    /// - Returns: the descriptor that holds the lock; it stays open until the process ends.
+    private static func lockDataDirectory(_ data: String) throws -> Int32 {
+        let path = data + "/mediacenterd.lock"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else {
+            throw MediaCenterError.fromErrno(.ioFailure, "cannot create \(path)", call: "open")
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw MediaCenterError(
+                .invalidArgument,
+                "another mediacenterd already uses --data-dir \(data); stop it first or "
+                    + "give this one another folder")
+        }
+        return descriptor
     }
 
     private static func waitForStop(_ signals: sigset_t, logger: Logger) {

@@ -19,7 +19,8 @@ public struct DicomFileSets: FileSetMaking {
                 studyInstanceUID: $0.studyInstanceUID, seriesInstanceUID: $0.seriesInstanceUID)
         }
         let fileSet = FileSetPlan(
-            instances: instances, patientID: plan.collection.patientID,
+            instances: instances,
+            patientID: plan.collection.patientIDGenerated ? plan.collection.patientID : nil,
             sourceAETitle: sourceAETitle, fileSetID: "MEDIACENTER\(plan.collection.id % 100_000)",
             discNumber: plan.discNumber, discCount: plan.discCount, createdAt: Date())
         _ = try FileSetBuilder().build(fileSet, into: directory)

@@ -37,9 +37,11 @@ struct InstanceKeys {
         }
         studyInstanceUID = study
         seriesInstanceUID = series
+        // Decoded from the Specific Character Set, so an ID in Latin-1 reads correctly on
+        // the console and two different IDs stay different.
         identity = PatientIdentity(
-            patientID: file.string(0x0010, 0x0020),
-            accessionNumber: file.string(0x0008, 0x0050), studyInstanceUID: study)
+            patientID: file.utf8String(0x0010, 0x0020),
+            accessionNumber: file.utf8String(0x0008, 0x0050), studyInstanceUID: study)
         patientNameBytes = file.bytes(0x0010, 0x0010) ?? []
         patientName = file.utf8String(0x0010, 0x0010) ?? ""
     }

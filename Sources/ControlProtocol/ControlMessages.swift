@@ -2,15 +2,18 @@ import Foundation
 
 /// A request from `mediacenterctl` to the daemon: one JSON object per connection.
 public struct ControlRequest: Codable, Sendable, Equatable {
-    /// The command: `jobs`, `burn` or `status`.
+    /// The command: `jobs`, `burn`, `retry` or `status`.
     public var command: String
+    /// For `retry`: the job to queue again.
+    public var job: Int64?
     /// For `burn`: the Patient ID whose collections to finish.
     public var patientID: String?
     /// For `burn`: finish every receiving collection.
     public var all: Bool?
 
-    public init(command: String, patientID: String? = nil, all: Bool? = nil) {
+    public init(command: String, patientID: String? = nil, all: Bool? = nil, job: Int64? = nil) {
         self.command = command
+        self.job = job
         self.patientID = patientID
         self.all = all
     }

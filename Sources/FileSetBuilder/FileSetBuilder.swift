@@ -95,7 +95,7 @@ public struct FileSetBuilder: Sendable {
             try createFolder(root + "/" + folder)
         }
         let keys = FilledKeys(
-            patientID: plan.patientID,
+            patientID: plan.patientID ?? "",
             studyDate: GeneratedKeys.studyDate(plan.createdAt, in: plan.timeZone),
             studyTime: GeneratedKeys.studyTime(plan.createdAt, in: plan.timeZone),
             studyID: GeneratedKeys.studyID,

@@ -30,10 +30,11 @@ public struct FileSetInstance: Sendable, Equatable {
 public struct FileSetPlan: Sendable {
     /// The instances, in the order their folders and files are numbered.
     public var instances: [FileSetInstance]
-    /// Patient ID (0010,0020) written into each instance that has none. The caller derives
-    /// it (`GeneratedKeys.patientID(accessionNumber:studyInstanceUID:)` is the rule of the
-    /// product this one replaces). At most 64 characters, no backslash.
-    public var patientID: String
+    /// Patient ID (0010,0020) written into each instance that has none, or nil when every
+    /// instance has its own. The caller derives it
+    /// (`GeneratedKeys.patientID(accessionNumber:studyInstanceUID:)` is the rule of the
+    /// product this one replaces). At most 64 characters of printable ASCII, no backslash.
+    public var patientID: String?
     /// Source Application Entity Title (0002,0016) of every file's meta header: the AE
     /// title of this Media AE. 1 to 16 characters, no backslash.
     public var sourceAETitle: String
@@ -52,7 +53,7 @@ public struct FileSetPlan: Sendable {
 
     /// Makes a plan. See the properties for the limits of each value.
     public init(
-        instances: [FileSetInstance], patientID: String, sourceAETitle: String,
+        instances: [FileSetInstance], patientID: String?, sourceAETitle: String,
         fileSetID: String, discNumber: Int = 1, discCount: Int = 1, createdAt: Date = Date(),
         timeZone: TimeZone = .current
     ) {
@@ -89,7 +90,7 @@ extension FileSetPlan {
                 "Source AE Title \"\(sourceAETitle)\" is invalid; use 1 to 16 printable "
                     + "ASCII characters without backslash, not only spaces")
         }
-        guard isValidPatientID(patientID) else {
+        if let patientID, !isValidPatientID(patientID) {
             throw invalid(
                 "the Patient ID to fill in is invalid (empty, longer than 64 characters, or "
                     + "not printable ASCII without backslash); fix how the caller derives it")

@@ -97,6 +97,19 @@ public final class JobEngine: Sendable {
         return try queue(ids, reason: "burn requested for the patient")
     }
 
+    /// Queues a failed collection again, for example after the cause was fixed.
+    /// - Returns: false when no failed collection has `id`.
+    @discardableResult
+    public func retry(collection id: Int64) throws -> Bool {
+        let queued = try store.transition(
+            collection: id, from: .failed, to: .queued, reason: "retry requested")
+        if queued {
+            logger.info("failed job queued again", ["job.id": String(id)])
+            wake()
+        }
+        return queued
+    }
+
     /// Finishes every receiving collection now.
     /// - Returns: the IDs of the collections that were queued.
     @discardableResult
@@ -109,6 +122,9 @@ public final class JobEngine: Sendable {
 
     private func runLoop() {
         logger.info("job engine started", ["drive.name": drive.name])
+        // Consecutive database failures; each doubles the wait, up to 30 s, so a full or
+        // broken data disk neither spins the CPU nor floods the log.
+        var failures = 0
         while !control.withLock({ $0.stopRequested }) {
             do {
                 let cutoff = Date(timeIntervalSinceNow: -configuration.completionTimeout)
@@ -116,13 +132,21 @@ public final class JobEngine: Sendable {
                 try queue(idle, reason: "no instance for \(Int(configuration.completionTimeout)) s")
 
                 if let next = try store.collectionIDs(in: .queued).first {
-                    runJob(next)
+                    try runJob(next)
+                    failures = 0
                     continue
                 }
+                failures = 0
             } catch {
-                logger.error("job queue could not be read: \(error)")
+                failures += 1
+                if failures == 1 || failures.isMultiple(of: 10) {
+                    logger.error(
+                        "job queue cannot be updated (\(failures) times in a row); check "
+                            + "the data disk: \(error)")
+                }
             }
-            waitForWork(seconds: 0.5)
+            let pause = failures == 0 ? 0.5 : min(30, 0.5 * pow(2, Double(min(failures, 6))))
+            waitForWork(seconds: pause)
         }
         logger.info("job engine stopped", ["drive.name": drive.name])
     }
@@ -168,13 +192,12 @@ public final class JobEngine: Sendable {
     // MARK: - One job
 
     /// Runs one queued collection to `done` or `failed`.
-    private func runJob(_ id: Int64) {
+    /// - Throws: when the job cannot even be marked as burning, so nothing was done.
+    private func runJob(_ id: Int64) throws {
         let fields = ["job.id": String(id), "drive.name": drive.name]
-        guard
-            (try? store.transition(
-                collection: id, from: .queued, to: .burning, reason: "drive \(drive.name) took the job"))
-                == true
-        else { return }
+        let started = try store.transition(
+            collection: id, from: .queued, to: .burning, reason: "drive \(drive.name) took the job")
+        guard started else { return }
         logger.info("job started", fields)
 
         var state = CollectionState.burning

@@ -15,6 +15,7 @@ let usage = """
       jobs [--json]                  list patient collections and their discs
       burn --patient-id ID           finish the receiving collections of a patient now
       burn --all                     finish every receiving collection now
+      retry JOB                      queue a failed job again, after its cause is fixed
       status [--json]                show the daemon's version and listener
 
     Options:
@@ -36,6 +37,7 @@ var command: String?
 var json = false
 var patientID: String?
 var all = false
+var job: Int64?
 
 while let argument = arguments.popFirst() {
     switch argument {
@@ -54,9 +56,15 @@ while let argument = arguments.popFirst() {
         patientID = value
     case "--all":
         all = true
-    case "jobs", "burn", "status":
+    case "jobs", "burn", "status", "retry":
         guard command == nil else { fail("only one command at a time; see --help", code: 2) }
         command = argument
+        if argument == "retry" {
+            guard let value = arguments.popFirst(), let number = Int64(value) else {
+                fail("retry needs a job number, as mediacenterctl jobs lists it", code: 2)
+            }
+            job = number
+        }
     default:
         fail("unknown argument '\(argument)'; see mediacenterctl --help", code: 2)
     }
@@ -71,6 +79,8 @@ case "burn":
         fail("burn needs exactly one of --patient-id ID and --all", code: 2)
     }
     request = ControlRequest(command: "burn", patientID: patientID, all: all ? true : nil)
+case "retry":
+    request = ControlRequest(command: "retry", job: job)
 default:
     request = ControlRequest(command: command)
 }
@@ -129,7 +139,7 @@ case "jobs":
             }
         }
     }
-case "burn":
+case "burn", "retry":
     let queued = response.queued ?? []
     print(queued.isEmpty ? "Nothing to burn." : "Queued jobs: "
         + queued.map(String.init).joined(separator: ", "))

@@ -366,3 +366,66 @@ class TestRecovery:
 
         assert jobs[-1]["instances"] == 1
         assert jobs[-1]["discs"][0]["verified"] is True
+
+
+def write_variant(source: str, folder: Path, **changes) -> Path:
+    """Writes a copy of a real test file with new UIDs and the given attributes changed."""
+    dataset = pydicom.dcmread(sample_file(source))
+    dataset.SOPInstanceUID = pydicom.uid.generate_uid()
+    dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
+    dataset.StudyInstanceUID = pydicom.uid.generate_uid()
+    for keyword, value in changes.items():
+        setattr(dataset, keyword, value)
+    path = folder / f"{dataset.SOPInstanceUID}.dcm"
+    dataset.save_as(path, enforce_file_format=True)
+    return path
+
+
+class TestPatientIDs:
+    def test_utf8_patient_id_burns(self, daemon, tmp_path):
+        path = write_variant(
+            "CT_small.dcm", tmp_path, SpecificCharacterSet="ISO_IR 192", PatientID="MÜLLER-1")
+        daemon.storescu(path)
+
+        daemon.ctl("burn", "--patient-id", "MÜLLER-1")
+        jobs = daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] in ("done", "failed"))
+
+        assert jobs[0]["state"] == "done", jobs[0]
+        assert jobs[0]["patientID"] == "MÜLLER-1"
+
+    def test_latin1_patient_id_is_decoded(self, daemon, tmp_path):
+        path = write_variant(
+            "CT_small.dcm", tmp_path, SpecificCharacterSet="ISO_IR 100", PatientID="ÅSE-2")
+        daemon.storescu(path)
+
+        assert daemon.jobs()[0]["patientID"] == "ÅSE-2"
+
+
+class TestJobControl:
+    def test_failed_job_is_queued_again_on_retry(self, make_daemon, tmp_path):
+        daemon = make_daemon("--completion-timeout", "600", "--virtual-disc-capacity", "1")
+        # Two 0.9 MB ultrasound images of one patient do not fit on a 1 MiB disc.
+        copies = [write_variant("US1_UNCR.dcm", tmp_path) for _ in range(2)]
+        daemon.storescu(*copies)
+        daemon.ctl("burn", "--all")
+        jobs = daemon.wait_for_jobs(lambda jobs: all(j["state"] == "failed" for j in jobs))
+        failed = jobs[0]
+        assert "capacity" in failed["error"]
+
+        result = daemon.ctl("retry", str(failed["id"]))
+
+        assert str(failed["id"]) in result.stdout
+        daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] == "failed")
+        again = daemon.ctl("retry", "9999", check=False)
+        assert again.returncode == 1
+        assert "9999" in again.stderr
+
+    def test_second_daemon_on_same_data_dir_is_refused(self, daemon):
+        second = subprocess.run(
+            [str(daemon.bin / "mediacenterd"), "--data-dir", str(daemon.data_dir),
+             "--bind-address", "127.0.0.1", "--port", str(daemon.port + 1)],
+            capture_output=True, text=True, timeout=30)
+
+        assert second.returncode == 1
+        assert "another mediacenterd" in second.stderr
+        assert daemon.ctl("jobs").returncode == 0

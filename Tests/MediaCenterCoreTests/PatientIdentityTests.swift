@@ -33,3 +33,21 @@ import Testing
         #expect(first.patientID != second.patientID)
     }
 }
+
+extension PatientIdentityTests {
+    @Test func nonASCIIAccessionFallsBackToStudyUID() {
+        let identity = PatientIdentity(
+            patientID: nil, accessionNumber: "ÅSE-2", studyInstanceUID: "1.2.3")
+
+        #expect(identity.patientID == "1.2.3")
+        #expect(identity.generated)
+    }
+
+    @Test func nonASCIIPatientIDIsKept() {
+        let identity = PatientIdentity(
+            patientID: "MÜLLER-1", accessionNumber: nil, studyInstanceUID: "1.2.3")
+
+        #expect(identity.patientID == "MÜLLER-1")
+        #expect(!identity.generated)
+    }
+}
