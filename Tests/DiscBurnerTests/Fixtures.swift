@@ -62,26 +62,10 @@ func pseudoRandomBytes(count: Int, seed: UInt32) -> [UInt8] {
 }
 
 /// The output of a finished program.
-struct ToolOutput {
-    var status: Int32
-    var text: String
-}
-
-/// Runs `executable` with `arguments` and returns its exit status and its standard
-/// output and standard error together.
+/// Runs `executable` with `arguments` (see `runTool`).
 @discardableResult
 func run(_ executable: String, _ arguments: [String]) throws -> ToolOutput {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ToolOutput(
-        status: process.terminationStatus, text: String(decoding: data, as: UTF8.self))
+    try runTool(executable, arguments)
 }
 
 /// Returns the MD5 digest of the file at `path` as `md5sum` computes it.

@@ -64,9 +64,9 @@ let supportedCases: [SourceCase] = [
         try expectValidatorsPass(root, result)
 
         // Some test files break their IOD already; the media file may add no new error.
-        let sourceErrors = try runTool("/usr/bin/dciodvfy", [plan.instances[0].sourcePath])
+        let sourceErrors = try runValidator("/usr/bin/dciodvfy", [plan.instances[0].sourcePath])
             .errorLines
-        let outputErrors = try runTool("/usr/bin/dciodvfy", [path]).errorLines
+        let outputErrors = try runValidator("/usr/bin/dciodvfy", [path]).errorLines
         #expect(Set(outputErrors).subtracting(sourceErrors).isEmpty, "\(outputErrors)")
     }
 
@@ -117,7 +117,7 @@ let supportedCases: [SourceCase] = [
         defer { try? FileManager.default.removeItem(atPath: work) }
         let source = work + "/nomodality"
         try FileManager.default.copyItem(atPath: try TestFiles.path("CT_small.dcm"), toPath: source)
-        let modify = try runTool("/usr/bin/dcmodify", ["-nb", "-ea", "(0008,0060)", source])
+        let modify = try runValidator("/usr/bin/dcmodify", ["-nb", "-ea", "(0008,0060)", source])
         try #require(modify.status == 0, "\(modify.output)")
         let plan = try makePlan([source])
 
@@ -136,7 +136,7 @@ let supportedCases: [SourceCase] = [
         defer { try? FileManager.default.removeItem(atPath: work) }
         let source = work + "/private"
         try FileManager.default.copyItem(atPath: try TestFiles.path("CT_small.dcm"), toPath: source)
-        let modify = try runTool(
+        let modify = try runValidator(
             "/usr/bin/dcmodify", ["-nb", "-m", "(0008,0016)=2.25.1004", source])
         try #require(modify.status == 0, "\(modify.output)")
         let plan = try makePlan([source])
@@ -182,7 +182,7 @@ let supportedCases: [SourceCase] = [
         let second = work + "/second"
         // The same patient's CT image as the only instance of a second study.
         try FileManager.default.copyItem(atPath: try TestFiles.path("CT_small.dcm"), toPath: second)
-        let modify = try runTool(
+        let modify = try runValidator(
             "/usr/bin/dcmodify",
             [
                 "-nb", "-m", "(0020,000D)=2.25.1001",
@@ -207,7 +207,7 @@ let supportedCases: [SourceCase] = [
         defer { try? FileManager.default.removeItem(atPath: work) }
         let source = work + "/nokeys"
         try FileManager.default.copyItem(atPath: try TestFiles.path("CT_small.dcm"), toPath: source)
-        let modify = try runTool(
+        let modify = try runValidator(
             "/usr/bin/dcmodify",
             [
                 "-nb", "-ea", "(0010,0020)", "-ea", "(0010,0010)", "-ea", "(0008,0020)",
@@ -219,7 +219,7 @@ let supportedCases: [SourceCase] = [
         let result = try builder.build(plan, into: work + "/fileset")
 
         let written = work + "/fileset/" + result.files[0].relativePath
-        let dump = try runTool(
+        let dump = try runValidator(
             "/usr/bin/dcmdump",
             [
                 "-q", "+P", "0010,0020", "+P", "0010,0010", "+P", "0008,0020", "+P", "0008,0030",
@@ -246,10 +246,10 @@ let supportedCases: [SourceCase] = [
 
         let listing = try DicomDirListing.read(root + "/DICOMDIR")
         #expect(listing.records(ofType: "PATIENT").count == 2)
-        let first = try runTool(
+        let first = try runValidator(
             "/usr/bin/dcmdump",
             ["-q", "+P", "0010,0020", root + "/" + result.files[0].relativePath])
-        let second = try runTool(
+        let second = try runValidator(
             "/usr/bin/dcmdump",
             ["-q", "+P", "0010,0020", root + "/" + result.files[1].relativePath])
         #expect(first.output.contains("[P-77]"))
@@ -427,10 +427,10 @@ private func fileSize(_ path: String) throws -> Int64 {
 /// Runs dciodvfy on the DICOMDIR and dcentvfy on all media files, and expects no line
 /// with "Error" from either.
 func expectValidatorsPass(_ root: String, _ result: FileSetResult) throws {
-    let dicomdir = try runTool("/usr/bin/dciodvfy", [root + "/DICOMDIR"])
+    let dicomdir = try runValidator("/usr/bin/dciodvfy", [root + "/DICOMDIR"])
     #expect(dicomdir.errorLines.isEmpty, "dciodvfy DICOMDIR: \(dicomdir.output)")
 
     let files = result.files.map { root + "/" + $0.relativePath }
-    let entities = try runTool("/usr/bin/dcentvfy", files)
+    let entities = try runValidator("/usr/bin/dcentvfy", files)
     #expect(entities.errorLines.isEmpty, "dcentvfy: \(entities.output)")
 }

@@ -95,7 +95,7 @@ import Testing
         // DCMTK's own encoder makes one from CT_small.dcm.
         let original = try TestFiles.path("CT_small.dcm")
         let compressed = folder + "/P14"
-        let encode = try runTool("/usr/bin/dcmcjpeg", ["+el", original, compressed])
+        let encode = try runValidator("/usr/bin/dcmcjpeg", ["+el", original, compressed])
         try #require(encode.status == 0, "\(encode.output)")
         #expect(try MetaHeader(path: compressed)[0x0010] == "1.2.840.10008.1.2.4.57")
 

@@ -15,18 +15,10 @@ struct ToolRun {
     }
 }
 
-/// Runs `executable` with `arguments` and returns its standard output and error together.
-func runTool(_ executable: String, _ arguments: [String]) throws -> ToolRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ToolRun(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+/// Runs a validator or other tool and returns its standard output and error together.
+func runValidator(_ executable: String, _ arguments: [String]) throws -> ToolRun {
+    let output = try TestSupport.runTool(executable, arguments)
+    return ToolRun(status: output.status, output: output.text)
 }
 
 /// Makes a plan for the test files `names` (or absolute paths), with the UIDs read from
@@ -93,7 +85,7 @@ enum PythonChecker {
     /// from `output` must equal those it decodes from `reference`. Returns the differences
     /// found, one line each.
     static func compare(output: String, source: String, reference: String) throws -> [String] {
-        let run = try runTool(executable, ["-c", script, output, source, reference])
+        let run = try runValidator(executable, ["-c", script, output, source, reference])
         guard run.status == 0 else { return ["pydicom check failed: \(run.output)"] }
         return run.output.split(separator: "\n").map(String.init)
     }
