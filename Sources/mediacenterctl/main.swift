@@ -131,7 +131,7 @@ case "jobs":
             let discs = job.discs.isEmpty ? "-" : "\(verified)/\(job.discs.count)"
             print(column(String(job.id), 6) + column(job.state, 10)
                 + column(String(job.instances), 7) + column(discs, 7)
-                + column(job.patientID, 18) + column(job.patientName, 32))
+                + column(job.patientID, 18) + String(job.patientName.prefix(32)))
             if let error = job.error { print("      error: \(error)") }
             for disc in job.discs {
                 print("      disc \(disc.number) of \(disc.count): \(disc.path)"
