@@ -2,7 +2,7 @@
 
 Both servers run on 127.0.0.1 with a data folder of their own; DCMTK's storescu sends the
 same files to each, one association per round, with TCP_NODELAY=1 for every DCMTK peer.
-mediacenterd syncs every instance (file, folder and database) before it answers; storescp
+mediacenterd syncs every instance (file and folder) before it sends status 0000; storescp
 does not sync at all.
 
     .venv/bin/python bench/ingest.py [--slices 500] [--frames 100] [--rounds 3]

@@ -152,7 +152,7 @@ class Daemon:
 
 @pytest.fixture
 def daemon(tmp_path):
-    """A daemon with a long completion timeout, so jobs start only when a test asks."""
+    """A daemon with a long completion timeout, so jobs start only on a test's request."""
     running = Daemon(tmp_path / "data", ["--completion-timeout", "600"])
     running.start()
     yield running

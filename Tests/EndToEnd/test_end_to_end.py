@@ -1,5 +1,5 @@
 """End to end: real DICOM peers on 127.0.0.1 send real files to the real daemon, which burns
-each patient to a virtual disc; the disc images are extracted and checked with dicom3tools
+each patient to a virtual disc. The disc images are extracted and checked with dicom3tools
 and pydicom."""
 
 import os
