@@ -117,6 +117,25 @@ class TestBurnEndToEnd:
 
         assert sorted(found) == sorted(sent)
 
+    def test_media_files_add_no_iod_errors(self, burned, tmp_path):
+        # Several of pydicom's test files break their IOD already, and the disc keeps every
+        # element as received, so each disc file may show only the errors of its original.
+        originals = {
+            pydicom.dcmread(sample_file(name), stop_before_pixels=True).SOPInstanceUID:
+                sample_file(name)
+            for name in STORESCU_FILES + PYNETDICOM_FILES
+        }
+        checked = 0
+        for job in burned:
+            root = extract_disc(Path(job["discs"][0]["path"]), tmp_path / f"iod{job['id']}")
+            for path in dicom_files(root):
+                uid = pydicom.dcmread(path, stop_before_pixels=True).SOPInstanceUID
+                before = set(tool_errors(["dciodvfy", str(originals[uid])]))
+                after = set(tool_errors(["dciodvfy", str(path)]))
+                assert after <= before, (path, after - before)
+                checked += 1
+        assert checked == len(originals)
+
     def test_pixel_data_equals_the_original(self, burned, tmp_path):
         originals = {}
         for name in STORESCU_FILES:
