@@ -10,6 +10,7 @@
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcostrma.h>
+#include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcvrae.h>
 #include <dcmtk/dcmdata/dcvrobow.h>
@@ -683,8 +684,18 @@ int receive_store(
     }
 
     DescriptorOutputStream stream(fd);
-    status = write_meta_information(stream, request, context.acceptedTransferSyntax,
+    // DCMTK writes each tag, VR, length and value apart, so the File Meta Information
+    // (at most about 500 bytes) is encoded in memory and written with one system call.
+    char meta[2048];
+    DcmOutputBufferStream meta_stream(meta, sizeof meta);
+    status = write_meta_information(meta_stream, request, context.acceptedTransferSyntax,
         handle.implementation_class_uid, handle.implementation_version, handle.calling_ae);
+    if (status.good()) {
+        void *bytes = nullptr;
+        offile_off_t length = 0;
+        meta_stream.flushBuffer(bytes, length);
+        if (stream.write(bytes, length) != length) status = EC_InvalidStream;
+    }
     const bool meta_written = status.good();
     T_ASC_PresentationContextID data_context = 0;
     if (meta_written) {
