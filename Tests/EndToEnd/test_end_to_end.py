@@ -147,7 +147,7 @@ class TestBurnEndToEnd:
 
 class TestLargeInstance:
     def test_instance_above_parse_limit_is_burned_intact(self, daemon, tmp_path):
-        # 7 MB, above the 4 MiB that the daemon parses while it receives, so the daemon
+        # 7 MB, above the 1 MiB that the daemon parses while it receives, so the daemon
         # reads this instance's keys from its file instead.
         original = pydicom.dcmread(sample_file("RG1_UNCR.dcm"))
         daemon.storescu(sample_file("RG1_UNCR.dcm"), sample_file("CT_small.dcm"))

@@ -186,13 +186,13 @@ const char *mcd_association_store_sop_class(const mcd_association *association);
 const char *mcd_association_store_sop_instance(const mcd_association *association);
 const char *mcd_association_store_transfer_syntax(const mcd_association *association);
 
-/* Data sets up to this many bytes are parsed in memory while they arrive. That parse holds
- * every value, pixel data included, so it is limited for each association. A larger data
- * set is only written to the temporary file, which the caller parses with a value length
- * limit (mcd_dataset_open). The limit costs little speed: sparing that second parse matters
- * for small instances, whose acknowledgement it delays, while a larger instance spends far
- * longer in the fsync of its file than in its parse. */
-enum { MCD_MAX_PARSED_DATA_SET_SIZE = 4 * 1024 * 1024 };
+/* Data sets up to this many bytes are parsed in memory while they arrive. That parse keeps
+ * every value, pixel data included, and stops once a data set turns out to be larger, having
+ * parsed this many bytes in vain. Such a data set is only written to the temporary file,
+ * which the caller parses with a value length limit (mcd_dataset_open). Sparing that second
+ * parse matters for small instances only, such as CT and MR slices, because the caller runs
+ * it while the file is synced, and the fsync of a larger file takes longer than its parse. */
+enum { MCD_MAX_PARSED_DATA_SET_SIZE = 1024 * 1024 };
 
 /* Hands over the data set of the C-STORE that mcd_association_next last returned
  * MCD_EVENT_STORE for, as parsed while it arrived, in the transfer syntax of its
