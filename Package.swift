@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware", "TestSupport"]),
         .testTarget(
             name: "ApplianceTests",
-            dependencies: ["Appliance", "ControlProtocol", "TestSupport"]),
+            dependencies: ["Appliance", "ControlProtocol", "DicomNetwork", "TestSupport"]),
         .testTarget(
             name: "JobEngineTests",
             dependencies: [

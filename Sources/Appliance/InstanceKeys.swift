@@ -4,7 +4,7 @@ import MediaCenterCore
 import PatientStore
 
 /// The values of a stored instance that decide where it is filed.
-struct InstanceKeys {
+struct InstanceKeys: Equatable {
     var sopClassUID: String
     var sopInstanceUID: String
     var studyInstanceUID: String
@@ -20,11 +20,31 @@ struct InstanceKeys {
     /// large multi-frame instances stays on disk.
     static let maxValueLength: UInt32 = 4096
 
+    /// Reads the keys of a received instance from the data set that the Storage SCP parsed
+    /// while it arrived, or from its temporary file when the SCP did not parse it in memory.
+    /// - Throws: `MediaCenterError` with `.parseFailure` when the data set cannot be parsed
+    ///   or has no Study or Series Instance UID, which every stored instance needs.
+    init(_ instance: ReceivedInstance) throws {
+        switch instance.dataSet {
+        case .parsed(let file):
+            try self.init(file: file)
+        case .unparsable(let error):
+            throw error
+        case .notParsed:
+            try self.init(path: instance.temporaryPath)
+        }
+    }
+
     /// Reads the keys of the PS3.10 file at `path`.
     /// - Throws: `MediaCenterError` with `.parseFailure` when the file cannot be parsed or
     ///   has no Study or Series Instance UID, which every stored instance needs.
     init(path: String) throws {
-        let file = try DicomFile(path: path, maxValueLength: InstanceKeys.maxValueLength)
+        try self.init(
+            file: DicomFile(path: path, maxValueLength: InstanceKeys.maxValueLength))
+    }
+
+    /// Reads the keys of a parsed data set whose `transferSyntaxUID` is known.
+    init(file: DicomFile) throws {
         sopClassUID = file.string(0x0008, 0x0016) ?? ""
         sopInstanceUID = file.string(0x0008, 0x0018) ?? ""
         transferSyntaxUID = file.transferSyntaxUID ?? ""

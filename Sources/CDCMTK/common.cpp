@@ -15,9 +15,15 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <cstring>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 
 struct mcd_dataset {
+    mcd_dataset() = default;
+    // Takes over a data set parsed elsewhere, with an empty File Meta Information.
+    explicit mcd_dataset(DcmDataset *received) : file(received, OFFalse) {}
+
     DcmFileFormat file;
 };
 
@@ -98,6 +104,17 @@ mcd_dataset *mcd_dataset_open(const char *path, uint32_t max_value_length, mcd_e
         mcd_set_error(error, MCD_ERROR_INTERNAL, std::string("mcd_dataset_open: ") + exception.what());
         return nullptr;
     }
+}
+
+mcd_dataset *mcd_dataset_adopt(
+    std::unique_ptr<DcmDataset> dataset, const std::string &transfer_syntax_uid) {
+    auto handle = std::make_unique<mcd_dataset>(dataset.get());
+    dataset.release();
+    const OFCondition status =
+        handle->file.getMetaInfo()->putAndInsertString(
+            DCM_TransferSyntaxUID, transfer_syntax_uid.c_str());
+    if (status.bad()) throw std::runtime_error(status.text());
+    return handle.release();
 }
 
 void mcd_dataset_free(mcd_dataset *dataset) {

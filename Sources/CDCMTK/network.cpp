@@ -5,15 +5,19 @@
 #include "shim_support.h"
 
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcostrma.h>
+#include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcvrae.h>
 #include <dcmtk/dcmdata/dcvrobow.h>
 #include <dcmtk/dcmdata/dcvrsh.h>
 #include <dcmtk/dcmdata/dcvrui.h>
 #include <dcmtk/dcmdata/dcvrul.h>
+#include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/dcmlayer.h>
 #include <dcmtk/dcmnet/dcmtrans.h>
@@ -153,14 +157,144 @@ PresentationTable parse_presentation_table(const char *text) {
     return table;
 }
 
+// ---- Parsing the received data set ----
+
+// Parses a C-STORE data set from the fragments it arrives in, the way DCMTK's
+// DIMSE_receiveDataSetInMemory does, so that the caller needs no second parse of the file.
+class IncrementalParse {
+public:
+    enum class State {
+        parsing,
+        parsed,
+        // DCMTK rejected the data set, and failure() says why.
+        failed,
+        // Stopped because the data set is too large or memory ran out, or handed over.
+        skipped,
+    };
+
+    explicit IncrementalParse(E_TransferSyntax syntax)
+        : syntax_(syntax), dataset_(new DcmDataset) {
+        if (syntax_ == EXS_Unknown) {
+            skip();
+            return;
+        }
+        dataset_->transferInit();
+    }
+
+    IncrementalParse(const IncrementalParse &) = delete;
+    IncrementalParse &operator=(const IncrementalParse &) = delete;
+
+    // Parses the next bytes of the data set. Past MCD_MAX_PARSED_DATA_SET_SIZE bytes the
+    // parse stops and frees what it holds.
+    void feed(const char *bytes, size_t length) {
+        if (state_ != State::parsing || length == 0) return;
+        try {
+            // NOTE: DCMTK allocates a value at its declared length once its header is read,
+            // so one large element reserves that much address space until the parse stops
+            // here, although only the bytes fed so far are written to.
+            size_ += length;
+            if (size_ > size_t(MCD_MAX_PARSED_DATA_SET_SIZE)) {
+                skip();
+                return;
+            }
+            // When the end of the stream is set only after every byte was read, DCMTK 3.6.7
+            // ends the data set there without noticing that its last element is incomplete.
+            // So the last two bytes wait for the next fragment or for finish(), which sets
+            // the end of the stream before they are read.
+            read(tail_, tail_length_, false);
+            const size_t kept = length < sizeof tail_ ? length : sizeof tail_;
+            read(bytes, length - kept, false);
+            std::memcpy(tail_, bytes + length - kept, kept);
+            tail_length_ = kept;
+        } catch (const std::exception &) {
+            // Memory ran out. The caller's file parse needs less, as it leaves large values
+            // on disk.
+            skip();
+        }
+    }
+
+    // Reads the last bytes with the end of the stream set, which fails on a data set that
+    // ends inside an element.
+    void finish() {
+        if (state_ != State::parsing) return;
+        try {
+            read(tail_, tail_length_, true);
+            if (state_ != State::parsing) return;
+            dataset_->transferEnd();
+            state_ = State::parsed;
+        } catch (const std::exception &) {
+            skip();
+        }
+    }
+
+    State state() const { return state_; }
+    // What DCMTK reported, and where.
+    const std::string &failure() const { return failure_; }
+
+    // Hands the parsed data set over, after which the state is `skipped`.
+    std::unique_ptr<DcmDataset> take() {
+        state_ = State::skipped;
+        return std::move(dataset_);
+    }
+
+private:
+    void read(const char *bytes, size_t length, bool last) {
+        if (length == 0 && !last) return;
+        if (length > 0) stream_.setBuffer(bytes, length);
+        if (last) stream_.setEos();
+        const OFCondition status = dataset_->read(stream_, syntax_);
+        // Keeps the bytes the parser has not consumed, such as half an element header.
+        stream_.releaseBuffer();
+
+        if (status == EC_MemoryExhausted) {
+            skip();
+        } else if (last && (status == EC_StreamNotifyClient || status == EC_InvalidStream)) {
+            // At the end of the stream, these mean an element header or value is cut off.
+            fail("the data set ends inside an element after " + std::to_string(size_)
+                + " bytes (" + status.text() + ")");
+        } else if (status.bad() && (last || status != EC_StreamNotifyClient)) {
+            fail(failure_at(status));
+        } else if (stream_.status().bad()) {
+            fail(failure_at(stream_.status()));
+        }
+    }
+
+    std::string failure_at(const OFCondition &status) {
+        return "DcmDataset::read failed at byte " + std::to_string(stream_.tell()) + " of "
+            + std::to_string(size_) + " received: " + status.text();
+    }
+
+    void fail(const std::string &failure) {
+        state_ = State::failed;
+        failure_ = failure;
+        dataset_.reset();
+    }
+
+    void skip() {
+        state_ = State::skipped;
+        dataset_.reset();
+    }
+
+    E_TransferSyntax syntax_;
+    std::unique_ptr<DcmDataset> dataset_;
+    DcmInputBufferStream stream_;
+    State state_ = State::parsing;
+    std::string failure_;
+    size_t size_ = 0;
+    char tail_[2] = {};
+    size_t tail_length_ = 0;
+};
+
 // ---- Writing the received data set ----
 
 // A DCMTK output stream consumer that writes straight to a descriptor and keeps the first
 // errno. DCMTK reports only that a write failed, and the errno shows whether the disk was
-// full.
+// full. Once a parse is attached, it is fed every byte written after that.
 class DescriptorConsumer : public DcmConsumer {
 public:
     explicit DescriptorConsumer(int fd) : fd_(fd) {}
+
+    void attach(IncrementalParse *parse) { parse_ = parse; }
 
     OFBool good() const override { return error_ == 0; }
     OFCondition status() const override { return error_ == 0 ? EC_Normal : EC_InvalidStream; }
@@ -181,6 +315,7 @@ public:
             }
             written += count;
         }
+        if (parse_ != nullptr && error_ == 0) parse_->feed(bytes, size_t(length));
         return written;
     }
 
@@ -189,6 +324,7 @@ public:
 private:
     int fd_;
     int error_ = 0;
+    IncrementalParse *parse_ = nullptr;
 };
 
 // The DcmOutputStream that DIMSE_receiveDataSetInFile writes to. The base class only
@@ -197,6 +333,7 @@ class DescriptorOutputStream : public DcmOutputStream {
 public:
     explicit DescriptorOutputStream(int fd) : DcmOutputStream(&consumer_), consumer_(fd) {}
     int error() const { return consumer_.error(); }
+    void attach(IncrementalParse *parse) { consumer_.attach(parse); }
 
 private:
     DescriptorConsumer consumer_;
@@ -275,6 +412,9 @@ struct mcd_association {
     T_ASC_PresentationContextID store_context = 0;
     std::string store_transfer_syntax;
     bool store_pending = false;
+    // The data set of the last C-STORE as parsed while it arrived, or null unless that
+    // C-STORE returned MCD_EVENT_STORE.
+    std::unique_ptr<IncrementalParse> store_parse;
 
     ~mcd_association() {
         if (association != nullptr) {
@@ -532,6 +672,8 @@ int receive_store(
             "mcd_association_next: no temporary path given for a C-STORE", error);
     }
 
+    auto parse = std::make_unique<IncrementalParse>(
+        DcmXfer(context.acceptedTransferSyntax).getXfer());
     const int fd = ::open(temporary_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0) {
         const int saved = errno;
@@ -542,11 +684,22 @@ int receive_store(
     }
 
     DescriptorOutputStream stream(fd);
-    status = write_meta_information(stream, request, context.acceptedTransferSyntax,
+    // DCMTK writes each tag, VR, length and value apart, so the File Meta Information
+    // (at most about 500 bytes) is encoded in memory and written with one system call.
+    char meta[2048];
+    DcmOutputBufferStream meta_stream(meta, sizeof meta);
+    status = write_meta_information(meta_stream, request, context.acceptedTransferSyntax,
         handle.implementation_class_uid, handle.implementation_version, handle.calling_ae);
+    if (status.good()) {
+        void *bytes = nullptr;
+        offile_off_t length = 0;
+        meta_stream.flushBuffer(bytes, length);
+        if (stream.write(bytes, length) != length) status = EC_InvalidStream;
+    }
     const bool meta_written = status.good();
     T_ASC_PresentationContextID data_context = 0;
     if (meta_written) {
+        stream.attach(parse.get());
         status = DIMSE_receiveDataSetInFile(handle.association, DIMSE_NONBLOCKING,
             handle.dimse_timeout, &data_context, &stream, nullptr, nullptr);
     }
@@ -554,7 +707,11 @@ int receive_store(
     const int close_error = ::close(fd) == 0 ? 0 : errno;
 
     const bool received = meta_written && status.good();
-    if (received && data_context == context_id && close_error == 0) return MCD_EVENT_STORE;
+    if (received && data_context == context_id && close_error == 0) {
+        parse->finish();
+        handle.store_parse = std::move(parse);
+        return MCD_EVENT_STORE;
+    }
     ::unlink(temporary_path);
 
     if (!meta_written) {
@@ -724,6 +881,9 @@ int mcd_association_next(
     }
     mcd_association &handle = *association;
     try {
+        // A data set that the caller did not take is freed now, while the peer sends the
+        // next message.
+        handle.store_parse.reset();
         if (handle.store_pending) {
             handle.abort();
             mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
@@ -791,6 +951,36 @@ const char *mcd_association_store_sop_instance(const mcd_association *associatio
 
 const char *mcd_association_store_transfer_syntax(const mcd_association *association) {
     return association == nullptr ? "" : association->store_transfer_syntax.c_str();
+}
+
+int mcd_association_take_store_dataset(
+    mcd_association *association, mcd_dataset **dataset, mcd_error *error) {
+    if (dataset != nullptr) *dataset = nullptr;
+    if (association == nullptr || dataset == nullptr || !association->store_parse) {
+        mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
+            "mcd_association_take_store_dataset: no C-STORE data set was received");
+        return MCD_ERROR_INVALID_ARGUMENT;
+    }
+    mcd_association &handle = *association;
+    IncrementalParse &parse = *handle.store_parse;
+    try {
+        switch (parse.state()) {
+        case IncrementalParse::State::failed:
+            mcd_set_error(error, MCD_ERROR_PARSE,
+                std::string("data set of SOP instance ")
+                    + handle.store_request.AffectedSOPInstanceUID + ": " + parse.failure());
+            return MCD_ERROR_PARSE;
+        case IncrementalParse::State::parsed:
+            *dataset = mcd_dataset_adopt(parse.take(), handle.store_transfer_syntax);
+            return MCD_OK;
+        default:
+            return MCD_OK;
+        }
+    } catch (const std::exception &exception) {
+        mcd_set_error(error, MCD_ERROR_INTERNAL,
+            std::string("mcd_association_take_store_dataset: ") + exception.what());
+        return MCD_ERROR_INTERNAL;
+    }
 }
 
 int mcd_association_respond_store(

@@ -4,12 +4,21 @@
 
 #include "mcdicom.h"
 
+#include <memory>
 #include <string>
+
+class DcmDataset;
 
 // Fills `error` (when not NULL) with `code` and `message`, cut to fit.
 void mcd_set_error(mcd_error *error, int code, const std::string &message);
 
 // Copies `value` with a terminating NUL. Returns its length, or -2 when it was cut.
 int mcd_copy_out(const std::string &value, char *buffer, size_t capacity);
+
+// Makes a handle for the mcd_dataset_* functions that owns `dataset`, without copying its
+// values, and reports `transfer_syntax_uid` as its transfer syntax. Throws when memory runs
+// out or the transfer syntax cannot be stored, and `dataset` is freed then.
+mcd_dataset *mcd_dataset_adopt(
+    std::unique_ptr<DcmDataset> dataset, const std::string &transfer_syntax_uid);
 
 #endif

@@ -75,8 +75,9 @@ final class Association {
     enum Event {
         /// A C-ECHO-RSP with status 0000 was sent.
         case echo
-        /// The data set is in the temporary file; the request needs its response.
-        case store(StoreRequest)
+        /// The data set is in the temporary file, and parsed in memory when it is small
+        /// enough; the request needs its response.
+        case store(StoreRequest, ReceivedDataSet)
         /// The data set was not stored; the request still needs its response.
         case storeFailed(StoreRequest, MediaCenterError)
         /// The peer released the association.
@@ -172,7 +173,7 @@ final class Association {
         let result = mcd_association_next(handle, temporaryPath, &error)
         switch result {
         case Int32(MCD_EVENT_ECHO): return .echo
-        case Int32(MCD_EVENT_STORE): return .store(storeRequest)
+        case Int32(MCD_EVENT_STORE): return .store(storeRequest, takeParsedDataSet())
         case Int32(MCD_EVENT_STORE_FAILED):
             return .storeFailed(
                 storeRequest, MediaCenterError(shimError: error, result: error.code))
@@ -190,6 +191,25 @@ final class Association {
             sopClassUID: String(cString: mcd_association_store_sop_class(handle)),
             sopInstanceUID: String(cString: mcd_association_store_sop_instance(handle)),
             transferSyntaxUID: String(cString: mcd_association_store_transfer_syntax(handle)))
+    }
+
+    /// Takes the data set of the last C-STORE as parsed while it arrived, with
+    /// `mcd_association_take_store_dataset`. A failure other than a parse failure leaves
+    /// the file to be parsed, which then decides.
+    private func takeParsedDataSet() -> ReceivedDataSet {
+        var dataSet: OpaquePointer?
+        var error = mcd_error()
+        let result = mcd_association_take_store_dataset(handle, &dataSet, &error)
+        if result == Int32(MCD_ERROR_PARSE) {
+            return .unparsable(
+                MediaCenterError(
+                    .parseFailure,
+                    "the data set is not valid DICOM in the transfer syntax of its presentation "
+                        + "context; check the sending system",
+                    cause: DicomToolkit.message(of: error)))
+        }
+        guard result == Int32(MCD_OK), let dataSet else { return .notParsed }
+        return .parsed(DicomFile(adopting: dataSet))
     }
 
     /// Sends the C-STORE-RSP of the last C-STORE with `mcd_association_respond_store`.

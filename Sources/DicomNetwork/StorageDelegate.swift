@@ -1,3 +1,4 @@
+import CDCMTK
 import MediaCenterCore
 
 /// Decides what happens to what the Storage SCP receives. The SCP calls it from each
@@ -37,6 +38,9 @@ extension StorageDelegate {
 public struct ReceivedInstance: Sendable, Equatable {
     /// The file holding the instance; the delegate owns it once `store(_:)` is called.
     public var temporaryPath: String
+    /// The data set as the SCP parsed it while it arrived, which spares a second parse of
+    /// the file.
+    public var dataSet: ReceivedDataSet
     /// Affected SOP Class UID of the C-STORE request.
     public var sopClassUID: String
     /// Affected SOP Instance UID of the C-STORE request.
@@ -54,11 +58,12 @@ public struct ReceivedInstance: Sendable, Equatable {
 
     /// Makes a received instance.
     public init(
-        temporaryPath: String, sopClassUID: String, sopInstanceUID: String,
-        transferSyntaxUID: String, callingAETitle: String, calledAETitle: String,
-        peerAddress: String, associationID: UInt64
+        temporaryPath: String, dataSet: ReceivedDataSet = .notParsed, sopClassUID: String,
+        sopInstanceUID: String, transferSyntaxUID: String, callingAETitle: String,
+        calledAETitle: String, peerAddress: String, associationID: UInt64
     ) {
         self.temporaryPath = temporaryPath
+        self.dataSet = dataSet
         self.sopClassUID = sopClassUID
         self.sopInstanceUID = sopInstanceUID
         self.transferSyntaxUID = transferSyntaxUID
@@ -66,6 +71,33 @@ public struct ReceivedInstance: Sendable, Equatable {
         self.calledAETitle = calledAETitle
         self.peerAddress = peerAddress
         self.associationID = associationID
+    }
+}
+
+/// A received data set as the SCP parsed it while it arrived, in the transfer syntax of
+/// its presentation context.
+public enum ReceivedDataSet: Sendable, Equatable {
+    /// The parsed data set, with every value in memory. Its `transferSyntaxUID` is the one
+    /// of the presentation context.
+    case parsed(DicomFile)
+    /// DCMTK cannot parse the data set; the error's cause has DCMTK's condition text.
+    case unparsable(MediaCenterError)
+    /// The data set was not parsed in memory, because it has more than `maxParsedSize`
+    /// bytes or memory ran out; parse the temporary file instead.
+    case notParsed
+
+    /// The largest data set, in bytes, that the SCP parses while it arrives. A parse in
+    /// memory holds every value, pixel data included.
+    public static let maxParsedSize = Int(MCD_MAX_PARSED_DATA_SET_SIZE)
+
+    /// Whether both are the same parsed object, the same failure, or both not parsed.
+    public static func == (left: ReceivedDataSet, right: ReceivedDataSet) -> Bool {
+        switch (left, right) {
+        case (.parsed(let one), .parsed(let other)): one === other
+        case (.unparsable(let one), .unparsable(let other)): one == other
+        case (.notParsed, .notParsed): true
+        default: false
+        }
     }
 }
 

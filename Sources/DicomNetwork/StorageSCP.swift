@@ -361,19 +361,22 @@ public final class StorageSCP: Sendable {
             switch association.next(temporaryPath: temporaryPath) {
             case .echo:
                 report(.echo(info))
-            case .store(let request):
-                let response = delegate.store(
-                    ReceivedInstance(
-                        temporaryPath: temporaryPath,
-                        sopClassUID: request.sopClassUID, sopInstanceUID: request.sopInstanceUID,
-                        transferSyntaxUID: request.transferSyntaxUID,
-                        callingAETitle: info.callingAETitle, calledAETitle: info.calledAETitle,
-                        peerAddress: info.peerAddress, associationID: info.id))
+            case .store(let request, let dataSet):
+                let instance = ReceivedInstance(
+                    temporaryPath: temporaryPath, dataSet: dataSet,
+                    sopClassUID: request.sopClassUID, sopInstanceUID: request.sopInstanceUID,
+                    transferSyntaxUID: request.transferSyntaxUID,
+                    callingAETitle: info.callingAETitle, calledAETitle: info.calledAETitle,
+                    peerAddress: info.peerAddress, associationID: info.id)
+                let response = delegate.store(instance)
                 do {
                     try association.respondToStore(response)
                 } catch {
                     return .failed(error as? MediaCenterError ?? Self.unknown(error))
                 }
+                // Unless the delegate kept it, the parsed data set is freed only now, after
+                // the response went out.
+                withExtendedLifetime(instance) {}
             case .storeFailed(let request, let error):
                 let response = Self.response(toFailedStore: error)
                 report(

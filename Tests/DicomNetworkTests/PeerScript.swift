@@ -206,6 +206,39 @@ enum PeerScript {
             return result
 
 
+        def store_truncated(port, called, path, cut):
+            """Sends the data set of `path` cut off, as the only C-STORE of an association.
+
+            `cut` is "half", which ends inside the value of Pixel Data, or "pixel-header", which
+            ends after the tag of Pixel Data, inside its element header.
+            """
+            ae = make_ae()
+            ds = dcmread(path)
+            ae.add_requested_context(ds.SOPClassUID, [EXPLICIT])
+            assoc, rejection = associate(ae, port, called)
+            result = {"established": assoc.is_established, "rejection": rejection, "responses": []}
+            if not assoc.is_established:
+                return result
+            encoded = encode(ds, False, True)
+            if cut == "half":
+                end = len(encoded) // 4 * 2
+            else:
+                end = encoded.index(b"\xe0\x7f\x10\x00") + 4
+            request = C_STORE()
+            request.MessageID = 1
+            request.Priority = 2
+            request.AffectedSOPClassUID = ds.SOPClassUID
+            request.AffectedSOPInstanceUID = ds.SOPInstanceUID
+            request.DataSet = io.BytesIO(encoded[:end])
+            response = send_unchecked(assoc, request, assoc.accepted_contexts[0].context_id)
+            result["responses"].append({
+                "status": int(response.Status) if response is not None else -1,
+                "comment": str(response.ErrorComment or "") if response is not None else "",
+            })
+            assoc.release()
+            return result
+
+
         def find_on_storage_context(port, called):
             """Sends a C-FIND-RQ on a CT Image Storage context; reports whether the SCP aborted."""
             ae = make_ae()
@@ -299,6 +332,8 @@ enum PeerScript {
                 result = large_request(port, called)
             elif command == "vanish-mid-store":
                 result = abort_mid_store(port, called, arguments[0], vanish=True)
+            elif command == "store-truncated":
+                result = store_truncated(port, called, arguments[0], arguments[1])
             elif command == "mismatched-store":
                 result = mismatched_store(port, called, arguments[0], arguments[1])
             elif command == "find-on-storage-context":

@@ -58,6 +58,50 @@ extension DicomNetworkSuite {
                 try DicomBytes.dataSet(ofFileAt: instance.temporaryPath)
                     == DicomBytes.dataSet(ofFileAt: original),
                 "data set bytes differ", sourceLocation: sourceLocation)
+
+            let size = try DicomBytes.dataSet(ofFileAt: instance.temporaryPath).count
+            if size <= ReceivedDataSet.maxParsedSize {
+                try expectParsedEqualsFile(instance, sourceLocation: sourceLocation)
+            } else {
+                #expect(instance.dataSet == .notParsed, sourceLocation: sourceLocation)
+            }
+        }
+
+        /// Elements whose values the parse in memory and the parse of the file must agree on:
+        /// the keys an instance is filed by, and a few more of other VRs.
+        static let comparedElements: [(UInt16, UInt16)] = [
+            (0x0008, 0x0005), (0x0008, 0x0016), (0x0008, 0x0018), (0x0008, 0x0020),
+            (0x0008, 0x0050), (0x0008, 0x0060), (0x0010, 0x0010), (0x0010, 0x0020),
+            (0x0020, 0x000D), (0x0020, 0x000E), (0x0020, 0x0013), (0x0028, 0x0010),
+        ]
+
+        /// Checks that the data set parsed while it arrived has the values of the file.
+        private func expectParsedEqualsFile(
+            _ instance: ReceivedInstance, sourceLocation: SourceLocation = #_sourceLocation
+        ) throws {
+            guard case .parsed(let parsed) = instance.dataSet else {
+                Issue.record(
+                    "expected a parsed data set, got \(instance.dataSet)",
+                    sourceLocation: sourceLocation)
+                return
+            }
+            let file = try DicomFile(path: instance.temporaryPath)
+
+            #expect(
+                parsed.transferSyntaxUID == instance.transferSyntaxUID,
+                sourceLocation: sourceLocation)
+            #expect(
+                parsed.string(0x0008, 0x0018) == instance.sopInstanceUID,
+                sourceLocation: sourceLocation)
+            for (group, element) in Self.comparedElements {
+                let tag = String(format: "(%04X,%04X)", group, element)
+                #expect(
+                    parsed.bytes(group, element) == file.bytes(group, element), "\(tag)",
+                    sourceLocation: sourceLocation)
+                #expect(
+                    parsed.utf8String(group, element) == file.utf8String(group, element),
+                    "\(tag)", sourceLocation: sourceLocation)
+            }
         }
 
         // MARK: - Verification and storage
@@ -164,6 +208,54 @@ extension DicomNetworkSuite {
             #expect(delegate.wait { $0.ends == [.released] })
             let instance = try #require(delegate.instances.first)
             try expectReceived(instance, equals: file, transferSyntax: Self.explicitVRLittleEndian)
+        }
+
+        // MARK: - Parsing while receiving
+
+        @Test func dataSetAboveLimitIsNotParsed() throws {
+            let delegate = try RecordingDelegate()
+            let scp = try startSCP(delegate)
+            defer { scp.stop() }
+            // A 7 MB computed radiography image, then a small one on the same association.
+            let files = [try TestFiles.path("RG1_UNCR.dcm"), try TestFiles.path("CT_small.dcm")]
+            try #require(
+                try DicomBytes.dataSet(ofFileAt: files[0]).count > ReceivedDataSet.maxParsedSize)
+
+            let result = try Peers.store(port: scp.port, files: files)
+
+            #expect(result.status == 0, "storescu: \(result.errors)")
+            #expect(delegate.wait { $0.ends == [.released] })
+            try #require(delegate.instances.count == 2)
+            #expect(delegate.instances[0].dataSet == .notParsed)
+            for (instance, file) in zip(delegate.instances, files) {
+                try expectReceived(
+                    instance, equals: file, transferSyntax: Self.explicitVRLittleEndian)
+            }
+        }
+
+        @Test(arguments: ["half", "pixel-header"])
+        func truncatedDataSetIsUnparsable(cut: String) throws {
+            let delegate = try RecordingDelegate()
+            let scp = try startSCP(delegate)
+            defer { scp.stop() }
+
+            let outcome = try Peers.script(
+                "store-truncated", port: scp.port, [try TestFiles.path("CT_small.dcm"), cut],
+                as: Stored.self)
+
+            // The delegate decides the status, and this one returns 0000 for every instance.
+            #expect(outcome.responses.map(\.status) == [0x0000])
+            #expect(delegate.wait { $0.ends == [.released] })
+            let instance = try #require(delegate.instances.first)
+            guard case .unparsable(let error) = instance.dataSet else {
+                Issue.record("expected an unparsable data set, got \(instance.dataSet)")
+                return
+            }
+            #expect(error.code == .parseFailure)
+            #expect(error.cause?.contains("ends inside an element") == true, "\(error)")
+            #expect(error.cause?.contains(instance.sopInstanceUID) == true, "\(error)")
+            // The file still contains every byte that arrived.
+            #expect(FileManager.default.fileExists(atPath: instance.temporaryPath))
         }
 
         // MARK: - Negotiation

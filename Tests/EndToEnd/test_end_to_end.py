@@ -164,6 +164,30 @@ class TestBurnEndToEnd:
                 assert job["patientID"] not in str(path.relative_to(root)) or not job["patientID"]
 
 
+class TestLargeInstance:
+    def test_instance_above_parse_limit_is_burned_intact(self, daemon, tmp_path):
+        # 7 MB, above the 1 MiB that the daemon parses while it receives, so the daemon
+        # reads this instance's keys from its file instead.
+        original = pydicom.dcmread(sample_file("RG1_UNCR.dcm"))
+        daemon.storescu(sample_file("RG1_UNCR.dcm"), sample_file("CT_small.dcm"))
+
+        jobs = daemon.jobs()
+        assert sorted(job["patientID"] for job in jobs) == ["1CT1", "9RG1"]
+        assert daemon.spool_leftovers() == []
+
+        daemon.ctl("burn", "--patient-id", "9RG1")
+        jobs = daemon.wait_for_jobs(
+            lambda jobs: any(j["patientID"] == "9RG1" and j["state"] == "done" for j in jobs))
+        job = next(job for job in jobs if job["patientID"] == "9RG1")
+        assert job["instances"] == 1
+        root = extract_disc(Path(job["discs"][0]["path"]), tmp_path / "large")
+        files = dicom_files(root)
+        assert len(files) == 1
+        copy = pydicom.dcmread(files[0])
+        assert copy.SOPInstanceUID == original.SOPInstanceUID
+        assert numpy.array_equal(pixels(copy), pixels(original))
+
+
 class TestCollections:
     def test_burn_by_patient_id_leaves_others_receiving(self, daemon):
         daemon.storescu(sample_file("CT_small.dcm"), sample_file("MR_small_implicit.dcm"))

@@ -154,7 +154,9 @@ const char *mcd_association_called_ae(const mcd_association *association);
 /* Events returned by mcd_association_next. */
 enum {
     MCD_EVENT_ECHO = 1,      /* a C-ECHO was answered with status 0000 */
-    MCD_EVENT_STORE = 2,     /* a C-STORE data set is in the temporary file; respond next */
+    /* A C-STORE data set is in the temporary file, and was parsed in memory too when it
+     * is small enough (mcd_association_take_store_dataset); respond next. */
+    MCD_EVENT_STORE = 2,
     MCD_EVENT_RELEASED = 3,  /* the peer released the association, which is now closed */
     MCD_EVENT_ABORTED = 4,   /* the peer aborted or closed the connection */
     MCD_EVENT_TIMED_OUT = 5, /* the DIMSE timeout passed; the association was aborted */
@@ -169,7 +171,8 @@ enum {
 /* Waits for the next DIMSE command. A C-ECHO is answered here. For a C-STORE, the
  * File Meta Information and then the data set exactly as received are written to
  * `temporary_path`, which is created (it must not exist) and closed before return, but
- * not synced; when the transfer fails, the file is removed. Any other command (C-FIND,
+ * not synced; when the transfer fails, the file is removed. The same bytes are parsed as
+ * they arrive, up to MCD_MAX_PARSED_DATA_SET_SIZE bytes. Any other command (C-FIND,
  * C-MOVE, N-services) cannot arrive on the contexts this side accepts, so it is a protocol
  * error: the association is aborted and MCD_ERROR_UNSUPPORTED returned. Returns an
  * MCD_EVENT_* value, or a negative MCD_ERROR_* code (the association was then aborted). */
@@ -182,6 +185,27 @@ int mcd_association_next(
 const char *mcd_association_store_sop_class(const mcd_association *association);
 const char *mcd_association_store_sop_instance(const mcd_association *association);
 const char *mcd_association_store_transfer_syntax(const mcd_association *association);
+
+/* Data sets up to this many bytes are parsed in memory while they arrive. That parse keeps
+ * every value, pixel data included, and stops once a data set turns out to be larger, having
+ * parsed this many bytes in vain. Such a data set is only written to the temporary file,
+ * which the caller parses with a value length limit (mcd_dataset_open). Sparing that second
+ * parse matters for small instances only, such as CT and MR slices, because the caller runs
+ * it while the file is synced, and the fsync of a larger file takes longer than its parse. */
+enum { MCD_MAX_PARSED_DATA_SET_SIZE = 1024 * 1024 };
+
+/* Hands over the data set of the C-STORE that mcd_association_next last returned
+ * MCD_EVENT_STORE for, as parsed while it arrived, in the transfer syntax of its
+ * presentation context. On MCD_OK, `dataset` is set to the data set, which the caller then
+ * owns and frees with mcd_dataset_free. Every value of it is in memory, and
+ * mcd_dataset_get_transfer_syntax returns the context's transfer syntax. `dataset` is set to
+ * NULL when the data set was not parsed in memory, because it has more than
+ * MCD_MAX_PARSED_DATA_SET_SIZE bytes, memory ran out or it was handed over before: read the
+ * temporary file instead. Returns MCD_ERROR_PARSE, with DCMTK's condition text in `error`,
+ * when the data set cannot be parsed, and MCD_ERROR_INVALID_ARGUMENT when no C-STORE data set
+ * was received since the last mcd_association_next. */
+int mcd_association_take_store_dataset(
+    mcd_association *association, mcd_dataset **dataset, mcd_error *error);
 
 /* Sends the C-STORE-RSP for the last C-STORE with `status` and, for a status other than
  * 0000, an Error Comment (0000,0902) (NULL for none). The comment is cut to 64 characters,
