@@ -95,10 +95,15 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="mediacenter-bench-"))
     inputs = work / "inputs"
     inputs.mkdir()
-    slices = make_slices(inputs, options.slices)
-    large = make_multiframe(inputs, options.frames)
-    slice_bytes = sum(path.stat().st_size for path in slices)
-    large_bytes = large.stat().st_size
+    # Each round sends new instances, so mediacenterd never takes the path of a resent
+    # instance, which replaces the earlier copy and costs an extra unlink.
+    rounds = []
+    for number in range(options.rounds):
+        folder = inputs / f"round{number}"
+        folder.mkdir()
+        rounds.append((make_slices(folder, options.slices), make_multiframe(folder, options.frames)))
+    slice_bytes = sum(path.stat().st_size for path in rounds[0][0])
+    large_bytes = rounds[0][1].stat().st_size
 
     servers = {}
     processes = []
@@ -123,7 +128,7 @@ def main() -> None:
             wait_for_port(port)
 
         results = {name: {"slices": [], "large": []} for name in servers}
-        for _ in range(options.rounds):
+        for slices, large in rounds:
             for name, port in servers.items():
                 results[name]["slices"].append(send(port, slices))
                 results[name]["large"].append(send(port, [large]))
