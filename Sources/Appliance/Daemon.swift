@@ -75,7 +75,8 @@ public enum Daemon {
     private static func start(_ options: DaemonOptions, logger: Logger) throws -> Running {
         let data = options.dataDirectory
         var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: data, isDirectory: &isFolder), !isFolder.boolValue {
+        if FileManager.default.fileExists(atPath: data, isDirectory: &isFolder), !isFolder.boolValue
+        {
             throw MediaCenterError(
                 .invalidArgument, "--data-dir \(data) is a file, not a folder; give a folder")
         }
@@ -85,7 +86,8 @@ public enum Daemon {
                     atPath: folder, withIntermediateDirectories: true)
             } catch {
                 throw MediaCenterError(
-                    .ioFailure, "cannot create the folder \(folder); check --data-dir and "
+                    .ioFailure,
+                    "cannot create the folder \(folder); check --data-dir and "
                         + "its permissions", cause: error.localizedDescription)
             }
         }

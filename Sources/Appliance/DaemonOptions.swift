@@ -121,7 +121,9 @@ public struct DaemonOptions: Sendable, Equatable {
     /// only spaces.
     static func validatedAETitle(_ title: String) throws -> String {
         let trimmed = title.trimmingCharacters(in: .whitespaces)
-        let printable = title.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }
+        let printable = title.utf8.allSatisfy {
+            $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\")
+        }
         guard !trimmed.isEmpty, title.utf8.count <= 16, printable else {
             throw MediaCenterError(
                 .invalidArgument,

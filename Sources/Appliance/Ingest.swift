@@ -77,7 +77,8 @@ public final class Ingest: StorageDelegate {
         } catch {
             _ = folderSynced.wait()
             unlink(entry.path)
-            return reject(0xA700, "instance cannot be recorded in the database", fields, cause: error)
+            return reject(
+                0xA700, "instance cannot be recorded in the database", fields, cause: error)
         }
         if case .failure(let error) = folderSynced.wait() {
             // The row stays: the file exists, and a resent copy replaces it.

@@ -79,11 +79,13 @@ public struct Spool: Sendable {
     private func syncFile(_ path: String) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw MediaCenterError.fromErrno(.ioFailure, "cannot open \(path) to sync it", call: "open")
+            throw MediaCenterError.fromErrno(
+                .ioFailure, "cannot open \(path) to sync it", call: "open")
         }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else {
-            throw MediaCenterError.fromErrno(.ioFailure, "cannot sync \(path) to disk", call: "fsync")
+            throw MediaCenterError.fromErrno(
+                .ioFailure, "cannot sync \(path) to disk", call: "fsync")
         }
     }
 

@@ -31,7 +31,8 @@ struct SpoolRecovery {
                 let keys = try InstanceKeys(path: path)
                 var status = stat()
                 guard stat(path, &status) == 0 else {
-                    throw MediaCenterError.fromErrno(.ioFailure, "cannot stat \(path)", call: "stat")
+                    throw MediaCenterError.fromErrno(
+                        .ioFailure, "cannot stat \(path)", call: "stat")
                 }
                 let received = Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec))
                 let outcome = try store.record(

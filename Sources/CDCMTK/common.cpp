@@ -73,7 +73,8 @@ int mcd_initialize(const char *dictionary_path, mcd_error *error) {
             DcmRLEDecoderRegistration::registerCodecs();
         });
     } catch (const std::exception &exception) {
-        mcd_set_error(error, MCD_ERROR_INTERNAL, std::string("mcd_initialize: ") + exception.what());
+        mcd_set_error(
+            error, MCD_ERROR_INTERNAL, std::string("mcd_initialize: ") + exception.what());
         return MCD_ERROR_INTERNAL;
     }
     if (result != MCD_OK) mcd_set_error(error, result, message);
@@ -101,7 +102,8 @@ mcd_dataset *mcd_dataset_open(const char *path, uint32_t max_value_length, mcd_e
         }
         return dataset;
     } catch (const std::exception &exception) {
-        mcd_set_error(error, MCD_ERROR_INTERNAL, std::string("mcd_dataset_open: ") + exception.what());
+        mcd_set_error(
+            error, MCD_ERROR_INTERNAL, std::string("mcd_dataset_open: ") + exception.what());
         return nullptr;
     }
 }
@@ -121,7 +123,8 @@ void mcd_dataset_free(mcd_dataset *dataset) {
     delete dataset;
 }
 
-static int raw_string(const mcd_dataset *dataset, uint16_t group, uint16_t element, OFString &value) {
+static int raw_string(
+    const mcd_dataset *dataset, uint16_t group, uint16_t element, OFString &value) {
     DcmDataset *items = const_cast<mcd_dataset *>(dataset)->file.getDataset();
     DcmElement *found = nullptr;
     if (items->findAndGetElement(DcmTagKey(group, element), found).bad() || found == nullptr)

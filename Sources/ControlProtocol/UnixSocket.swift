@@ -83,7 +83,8 @@ public final class UnixSocket: Sendable {
             }
             if sent < 0 {
                 if errno == EINTR { continue }
-                throw MediaCenterError.fromErrno(.ioFailure, "control socket send failed", call: "send")
+                throw MediaCenterError.fromErrno(
+                    .ioFailure, "control socket send failed", call: "send")
             }
             offset += sent
         }
@@ -101,7 +102,8 @@ public final class UnixSocket: Sendable {
             if count == 0 { break }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw MediaCenterError.fromErrno(.ioFailure, "control socket receive failed", call: "recv")
+                throw MediaCenterError.fromErrno(
+                    .ioFailure, "control socket receive failed", call: "recv")
             }
             result.append(contentsOf: buffer[0..<count])
         }
@@ -109,9 +111,11 @@ public final class UnixSocket: Sendable {
     }
 
     private static func make() throws -> UnixSocket {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(
+            AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else {
-            throw MediaCenterError.fromErrno(.ioFailure, "cannot create a Unix socket", call: "socket")
+            throw MediaCenterError.fromErrno(
+                .ioFailure, "cannot create a Unix socket", call: "socket")
         }
         return UnixSocket(descriptor: descriptor)
     }

@@ -71,7 +71,9 @@ public struct Logger: Sendable {
     }
 
     /// Writes one line at `level` with its structured fields.
-    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: LogMetadata) {
+    public func log(
+        _ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: LogMetadata
+    ) {
         guard Logger.isEnabled(level) else { return }
         let text = message()
         let fields = metadata.sorted { $0.key < $1.key }
@@ -90,7 +92,9 @@ public struct Logger: Sendable {
     }
 
     /// Sends the line through `sd_journal_sendv`, one field per structured key.
-    private func sendToJournal(_ level: LogLevel, _ text: String, _ fields: [(key: String, value: String)]) {
+    private func sendToJournal(
+        _ level: LogLevel, _ text: String, _ fields: [(key: String, value: String)]
+    ) {
         var entries = ["MESSAGE=\(text)", "PRIORITY=\(level.rawValue)", "COMPONENT=\(label)"]
         for (key, value) in fields {
             let name = key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
@@ -98,7 +102,9 @@ public struct Logger: Sendable {
         }
         let copies = entries.map { strdup($0) }
         defer { copies.forEach { free($0) } }
-        var vectors = copies.map { iovec(iov_base: UnsafeMutableRawPointer($0), iov_len: strlen($0!)) }
+        var vectors = copies.map {
+            iovec(iov_base: UnsafeMutableRawPointer($0), iov_len: strlen($0!))
+        }
         _ = sd_journal_sendv(&vectors, Int32(vectors.count))
     }
 }

@@ -118,7 +118,10 @@ public final class PatientStore: Sendable {
                 }
 
                 let earlier = try database.query(
-                    "SELECT spool_path FROM instances WHERE collection_id = ? AND sop_instance_uid = ?",
+                    """
+                    SELECT spool_path FROM instances
+                    WHERE collection_id = ? AND sop_instance_uid = ?
+                    """,
                     [.integer(collectionID), .text(instance.sopInstanceUID)])
                 try database.query(
                     """
@@ -218,7 +221,10 @@ public final class PatientStore: Sendable {
     public func receivingCollectionIDs(patientID: String) throws -> [Int64] {
         try connection.withLock { database in
             try database.query(
-                "SELECT id FROM collections WHERE state = 'receiving' AND patient_id = ? ORDER BY id",
+                """
+                SELECT id FROM collections WHERE state = 'receiving' AND patient_id = ?
+                ORDER BY id
+                """,
                 [.text(patientID)]
             ).map { $0[0].int }
         }
@@ -271,7 +277,8 @@ public final class PatientStore: Sendable {
                     ])
                 let changed = try database.query("SELECT changes()")[0][0].int
                 guard changed == 1 else { return false }
-                try insertTransition(database, id, from: expected, to: next, reason: reason, at: now)
+                try insertTransition(
+                    database, id, from: expected, to: next, reason: reason, at: now)
                 return true
             }
         }
@@ -302,7 +309,10 @@ public final class PatientStore: Sendable {
         reason: String, at time: Double
     ) throws {
         try database.query(
-            "INSERT INTO transitions (collection_id, from_state, to_state, reason, at) VALUES (?, ?, ?, ?, ?)",
+            """
+            INSERT INTO transitions (collection_id, from_state, to_state, reason, at)
+            VALUES (?, ?, ?, ?, ?)
+            """,
             [
                 .integer(id), from.map { .text($0.rawValue) } ?? .null, .text(to.rawValue),
                 .text(reason), .real(time),

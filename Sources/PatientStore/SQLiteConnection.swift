@@ -156,7 +156,9 @@ final class SQLiteConnection {
             return .text(String(cString: sqlite3_column_text(statement, index)))
         case SQLITE_BLOB:
             let count = Int(sqlite3_column_bytes(statement, index))
-            guard count > 0, let bytes = sqlite3_column_blob(statement, index) else { return .blob([]) }
+            guard count > 0, let bytes = sqlite3_column_blob(statement, index) else {
+                return .blob([])
+            }
             return .blob(Array(UnsafeRawBufferPointer(start: bytes, count: count)))
         default:
             return .null

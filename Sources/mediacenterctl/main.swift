@@ -45,7 +45,9 @@ while let argument = arguments.popFirst() {
         print(usage)
         exit(0)
     case "--data-dir":
-        guard let value = arguments.popFirst() else { fail("missing value for --data-dir", code: 2) }
+        guard let value = arguments.popFirst() else {
+            fail("missing value for --data-dir", code: 2)
+        }
         dataDirectory = value
     case "--json":
         json = true
@@ -124,25 +126,31 @@ case "jobs":
     } else if jobs.isEmpty {
         print("No jobs.")
     } else {
-        print(column("JOB", 6) + column("STATE", 10) + column("IMAGES", 7) + column("DISCS", 7)
-            + column("PATIENT ID", 18) + "PATIENT NAME")
+        print(
+            column("JOB", 6) + column("STATE", 10) + column("IMAGES", 7) + column("DISCS", 7)
+                + column("PATIENT ID", 18) + "PATIENT NAME")
         for job in jobs {
             let verified = job.discs.filter(\.verified).count
             let discs = job.discs.isEmpty ? "-" : "\(verified)/\(job.discs.count)"
-            print(column(String(job.id), 6) + column(job.state, 10)
-                + column(String(job.instances), 7) + column(discs, 7)
-                + column(job.patientID, 18) + String(job.patientName.prefix(32)))
+            print(
+                column(String(job.id), 6) + column(job.state, 10)
+                    + column(String(job.instances), 7) + column(discs, 7)
+                    + column(job.patientID, 18) + String(job.patientName.prefix(32)))
             if let error = job.error { print("      error: \(error)") }
             for disc in job.discs {
-                print("      disc \(disc.number) of \(disc.count): \(disc.path)"
-                    + (disc.verified ? " (verified)" : " (NOT verified)"))
+                print(
+                    "      disc \(disc.number) of \(disc.count): \(disc.path)"
+                        + (disc.verified ? " (verified)" : " (NOT verified)"))
             }
         }
     }
 case "burn", "retry":
     let queued = response.queued ?? []
-    print(queued.isEmpty ? "Nothing to burn." : "Queued jobs: "
-        + queued.map(String.init).joined(separator: ", "))
+    print(
+        queued.isEmpty
+            ? "Nothing to burn."
+            : "Queued jobs: "
+                + queued.map(String.init).joined(separator: ", "))
 case "status":
     let status = response.status ?? [:]
     if json {
