@@ -81,7 +81,7 @@ enum {
 
 /* What an association must meet to be accepted. */
 typedef struct mcd_scp_config {
-    /* Called AE titles this node answers to, separated by backslashes ("CDP_PRINTER"). */
+    /* Called AE titles this node accepts, separated by backslashes ("CDP_PRINTER"). */
     const char *ae_titles;
     /* Largest PDU this node receives, in bytes (4096 to 131072). */
     uint32_t max_pdu_size;
@@ -126,7 +126,7 @@ typedef struct mcd_association mcd_association;
 /* Reads the A-ASSOCIATE-RQ from the already accepted TCP connection `socket_fd` and
  * accepts or rejects it by `config`. The association is rejected when the application
  * context is not the DICOM one (1.2.840.10008.3.1.1.1), when the called AE title is not
- * one of `ae_titles`, or when `authorize` says so. Each proposed presentation context is
+ * one of `ae_titles`, or when `authorize` returns false. Each proposed presentation context is
  * accepted with the first transfer syntax of the table that the peer also proposed, or
  * rejected on its own. An association whose contexts were all rejected is still accepted:
  * the peer then sees the reason for each context in the A-ASSOCIATE-AC.
@@ -139,8 +139,8 @@ mcd_association *mcd_association_receive(
     mcd_error *error);
 
 /* Reads the A-ASSOCIATE-RQ from `socket_fd` and rejects it as transient, source service
- * provider (presentation), reason "local limit exceeded": the answer when the maximum
- * number of associations is active. Takes ownership of the descriptor and closes it.
+ * provider (presentation), reason "local limit exceeded", which is the response when the
+ * maximum number of associations is active. Takes ownership of the descriptor and closes it.
  * `request` (may be NULL) is filled in as far as the request was read. Returns 0 once the
  * rejection was sent. */
 int mcd_association_reject_local_limit(
@@ -153,14 +153,14 @@ const char *mcd_association_called_ae(const mcd_association *association);
 
 /* Events returned by mcd_association_next. */
 enum {
-    MCD_EVENT_ECHO = 1,      /* a C-ECHO was answered with status 0000 */
+    MCD_EVENT_ECHO = 1,      /* a C-ECHO-RSP with status 0000 was sent */
     /* A C-STORE data set is in the temporary file, and was parsed in memory too when it
      * is small enough (mcd_association_take_store_dataset); respond next. */
     MCD_EVENT_STORE = 2,
     MCD_EVENT_RELEASED = 3,  /* the peer released the association, which is now closed */
     MCD_EVENT_ABORTED = 4,   /* the peer aborted or closed the connection */
     MCD_EVENT_TIMED_OUT = 5, /* the DIMSE timeout passed; the association was aborted */
-    /* A C-STORE arrived but its data set was not stored: `error` says why and the
+    /* A C-STORE arrived but its data set was not stored: `error` gives the reason, and the
      * temporary file does not exist. The association is still open: respond next, with
      * A700 (out of resources) for MCD_ERROR_NO_SPACE and MCD_ERROR_IO, or 0122 (SOP class
      * not supported) for MCD_ERROR_UNSUPPORTED, which means the SOP class of the request
