@@ -54,6 +54,9 @@ public final class ControlServer: Sendable {
     }
 
     private func handle(_ client: UnixSocket) {
+        // Requests are served one at a time, so a client that connects and then says
+        // nothing must not hold the others up for more than a few seconds.
+        client.setTimeout(seconds: 5)
         let response: ControlResponse
         do {
             let bytes = try client.receiveAll(limit: 1 << 20)
@@ -98,6 +101,9 @@ public final class ControlServer: Sendable {
                 return ControlResponse(ok: true, queued: queued)
             case "retry":
                 guard let job = request.job else { return .failure("retry needs a job number") }
+                guard try store.collection(id: job) != nil else {
+                    return .failure("no job \(job); see mediacenterctl jobs")
+                }
                 guard try engine.retry(collection: job) else {
                     return .failure(
                         "job \(job) has not failed, so there is nothing to retry; "

@@ -69,6 +69,15 @@ public final class UnixSocket: Sendable {
         }
     }
 
+    /// Limits each later send and receive to `seconds` with `SO_SNDTIMEO` and
+    /// `SO_RCVTIMEO`, so a peer that stops talking cannot block the other side for long.
+    public func setTimeout(seconds: Int) {
+        var limit = timeval(tv_sec: seconds, tv_usec: 0)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, size)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, size)
+    }
+
     /// Stops a blocked `accept()` with `shutdown(2)`, so the serving thread can end.
     public func shutdownListening() {
         Glibc.shutdown(descriptor, Int32(SHUT_RDWR))

@@ -92,6 +92,8 @@ func send(_ request: ControlRequest, dataDirectory: String) -> ControlResponse {
     let path = dataDirectory + "/" + controlSocketName
     do {
         let socket = try UnixSocket.connect(path: path)
+        // The daemon answers within seconds; a minute covers a busy data disk.
+        socket.setTimeout(seconds: 60)
         try socket.sendAll(Array(try JSONEncoder().encode(request)))
         let reply = try socket.receiveAll()
         return try JSONDecoder().decode(ControlResponse.self, from: Data(reply))
@@ -111,9 +113,18 @@ func printJSON<Value: Encodable>(_ value: Value) {
     }
 }
 
+/// Replaces control characters with `?`, so a value received over DICOM cannot move the
+/// cursor, clear the screen or start a new line on the console.
+func printable(_ text: String) -> String {
+    String(
+        String.UnicodeScalarView(
+            text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+}
+
 /// Cuts or pads `text` to `width` columns, for an 80-column console.
-func column(_ text: String, _ width: Int) -> String {
-    text.count > width
+func column(_ raw: String, _ width: Int) -> String {
+    let text = printable(raw)
+    return text.count > width
         ? String(text.prefix(width - 1)) + "~"
         : text.padding(toLength: width, withPad: " ", startingAt: 0)
 }
@@ -135,7 +146,7 @@ case "jobs":
             print(
                 column(String(job.id), 6) + column(job.state, 10)
                     + column(String(job.instances), 7) + column(discs, 7)
-                    + column(job.patientID, 18) + String(job.patientName.prefix(32)))
+                    + column(job.patientID, 18) + String(printable(job.patientName).prefix(32)))
             if let error = job.error { print("      error: \(error)") }
             for disc in job.discs {
                 print(

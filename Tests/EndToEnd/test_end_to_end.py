@@ -461,7 +461,7 @@ class TestJobControl:
         daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] == "failed")
         again = daemon.ctl("retry", "9999", check=False)
         assert again.returncode == 1
-        assert "9999" in again.stderr
+        assert "no job 9999" in again.stderr
 
     def test_second_daemon_on_same_data_dir_is_refused(self, daemon):
         second = subprocess.run(
@@ -472,3 +472,27 @@ class TestJobControl:
         assert second.returncode == 1
         assert "another mediacenterd" in second.stderr
         assert daemon.ctl("jobs").returncode == 0
+
+
+class TestConsole:
+    def test_silent_client_does_not_block_console(self, daemon):
+        import socket as sockets
+
+        idle = sockets.socket(sockets.AF_UNIX)
+        idle.connect(str(daemon.data_dir / "control.sock"))
+        try:
+            result = daemon.ctl("jobs", "--json")
+        finally:
+            idle.close()
+
+        assert result.returncode == 0
+
+    def test_control_characters_are_not_printed(self, daemon, tmp_path):
+        path = write_variant(
+            "CT_small.dcm", tmp_path, PatientName="Line1\nFAKE  done  1  1/1  X^Y\x1b[2J")
+        daemon.storescu(path)
+
+        output = daemon.ctl("jobs").stdout
+
+        assert "\x1b" not in output
+        assert not any(line.startswith("FAKE") for line in output.splitlines())
