@@ -54,8 +54,8 @@ public final class ControlServer: Sendable {
     }
 
     private func handle(_ client: UnixSocket) {
-        // Requests are served one at a time, so a client that connects and then says
-        // nothing must not hold the others up for more than a few seconds.
+        // Requests are served one at a time, so a client that connects and then sends
+        // nothing must not delay the others by more than a few seconds.
         client.setTimeout(seconds: 5)
         let response: ControlResponse
         do {

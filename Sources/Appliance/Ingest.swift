@@ -31,9 +31,9 @@ public final class Ingest: StorageDelegate {
         ]
         let temporary = instance.temporaryPath
 
-        // The fsync of the file and reading the keys, which parses the file when the SCP did
-        // not parse the data set in memory, each take a fraction of a millisecond for a small
-        // instance, and neither needs the other, so they run at the same time.
+        // The fsync of the file and the reading of the keys (a parse of the file when the SCP
+        // did not parse the data set in memory) need nothing from each other. Each takes a
+        // fraction of a millisecond for a small instance, so they run at the same time.
         let synced = Background { try self.spool.syncReceivedFile(temporary) }
         let keys: InstanceKeys
         do {

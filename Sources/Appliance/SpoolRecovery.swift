@@ -7,8 +7,8 @@ import PatientStore
 ///
 /// Instance rows are committed without an fsync of their own, because the spool file is
 /// synced before the instance is acknowledged. A power cut can therefore take away the
-/// newest rows but never their files; this recovery, run before the listener opens, puts
-/// those instances back into the receiving collection of their patient. A file that
+/// newest rows but never their files. This recovery runs before the listener opens and
+/// puts those instances back into the receiving collection of their patient. A file that
 /// cannot be parsed is reported and left where it is, never deleted.
 struct SpoolRecovery {
     let spool: Spool
@@ -56,7 +56,7 @@ struct SpoolRecovery {
         return summary
     }
 
-    /// Every `.dcm` file in the dated spool folders, oldest folder first.
+    /// Lists every `.dcm` file in the dated spool folders, oldest folder first.
     private func spoolFiles() -> [String] {
         let manager = FileManager.default
         let folders = ((try? manager.contentsOfDirectory(atPath: spool.root)) ?? [])

@@ -91,7 +91,7 @@ mcd_dataset *mcd_dataset_open(const char *path, uint32_t max_value_length, mcd_e
         const Uint32 limit = max_value_length == 0 ? DCM_MaxReadLength : max_value_length;
         OFCondition status = dataset->file.loadFile(
             path, EXS_Unknown, EGL_noChange, limit, ERM_autoDetect);
-        // Values over the limit stay in the file until read; with no limit, load them now
+        // Values over the limit stay in the file until read. With no limit, load them now,
         // so the handle stays usable after the file is renamed or removed.
         if (status.good() && max_value_length == 0) status = dataset->file.loadAllDataIntoMemory();
         if (status.bad()) {

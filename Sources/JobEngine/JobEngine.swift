@@ -122,8 +122,8 @@ public final class JobEngine: Sendable {
 
     private func runLoop() {
         logger.info("job engine started", ["drive.name": drive.name])
-        // Consecutive database failures; each doubles the wait, up to 30 s, so a full or
-        // broken data disk neither spins the CPU nor floods the log.
+        // The count of consecutive database failures. Each one doubles the wait, up to
+        // 30 s, so a full or broken data disk neither spins the CPU nor floods the log.
         var failures = 0
         while !control.withLock({ $0.stopRequested }) {
             do {

@@ -3,7 +3,7 @@
 /// They are built from counters, never from attribute values, so no patient data and no
 /// path separator can reach a path on the disc.
 public enum ISO9660Name {
-    /// The most characters a component may have.
+    /// The maximum number of characters in a component.
     public static let maxLength = 8
 
     /// Makes the name `prefix` followed by `number` in decimal, zero-padded to 8 characters.

@@ -1,4 +1,4 @@
-/// How this product names itself in File Meta Information and association negotiation.
+/// The names this product gives itself in File Meta Information and association negotiation.
 public enum ImplementationIdentity {
     /// Implementation Class UID (0002,0012): a UID under the 2.25 root, made from a UUID
     /// generated once for this product (the UUID's 128 bits written as a decimal integer).

@@ -15,13 +15,13 @@ public enum MediaProfile: String, Sendable, Codable {
     case unknown = "unknown"
 }
 
-/// What a drive found when it inspected its medium.
+/// The state of the medium a drive found when it inspected it.
 public enum DiscStatus: String, Sendable, Codable {
     /// No medium in the drive.
     case empty
     /// A blank medium, ready to be written.
     case blank
-    /// A medium that already holds data.
+    /// A medium that already contains data.
     case written
     /// A medium that cannot be written here (wrong type, or the drive reports an error).
     case unsuitable
@@ -47,7 +47,7 @@ public struct DiscWriteResult: Sendable, Equatable {
     public var bytesWritten: Int64
     /// The MD5 digest of every byte sent to the drive, as 32 lower-case hex digits.
     public var md5: String
-    /// Where the written disc can be read as a file: the image file of a virtual drive,
+    /// The path to read the written disc from: the image file of a virtual drive,
     /// or the device node of a real one.
     public var location: String
 

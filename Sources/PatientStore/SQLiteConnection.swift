@@ -88,8 +88,8 @@ final class SQLiteConnection {
     /// Runs `body` inside one transaction, committed when it returns and rolled back when
     /// it throws.
     /// - Parameter sync: whether the commit waits for an fsync of the write-ahead log. A
-    ///   commit without it survives a crash of the process but may be lost in a power cut;
-    ///   the next synced commit makes it durable too.
+    ///   commit without it survives a crash of the process but may be lost in a power cut.
+    ///   The next synced commit makes it durable too.
     func transaction<Result>(sync: Bool = true, _ body: () throws -> Result) throws -> Result {
         if sync != synchronousFull {
             try execute(sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")

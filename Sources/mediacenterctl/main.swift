@@ -92,7 +92,7 @@ func send(_ request: ControlRequest, dataDirectory: String) -> ControlResponse {
     let path = dataDirectory + "/" + controlSocketName
     do {
         let socket = try UnixSocket.connect(path: path)
-        // The daemon answers within seconds; a minute covers a busy data disk.
+        // The daemon replies within seconds, and a minute also covers a busy data disk.
         socket.setTimeout(seconds: 60)
         try socket.sendAll(Array(try JSONEncoder().encode(request)))
         let reply = try socket.receiveAll()

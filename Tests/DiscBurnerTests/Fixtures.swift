@@ -61,8 +61,7 @@ func pseudoRandomBytes(count: Int, seed: UInt32) -> [UInt8] {
     }
 }
 
-/// The output of a finished program.
-/// Runs `executable` with `arguments` (see `runTool`).
+/// Runs `executable` with `arguments` and returns its output (see `runTool`).
 @discardableResult
 func run(_ executable: String, _ arguments: [String]) throws -> ToolOutput {
     try runTool(executable, arguments)
