@@ -11,18 +11,23 @@ public final class ControlServer: Sendable {
     private let path: String
     private let store: PatientStore
     private let engine: JobEngine
+    private let accessControl: AccessControl?
     private let status: @Sendable () -> [String: String]
     private let logger = Logger(label: "control")
     private let listener = Mutex<UnixSocket?>(nil)
     private let stopped = DispatchSemaphore(value: 0)
 
+    /// Makes the server; `accessControl` is what the `aet-*` commands change, and nil
+    /// makes them fail.
     public init(
         path: String, store: PatientStore, engine: JobEngine,
+        accessControl: AccessControl? = nil,
         status: @escaping @Sendable () -> [String: String]
     ) {
         self.path = path
         self.store = store
         self.engine = engine
+        self.accessControl = accessControl
         self.status = status
     }
 
@@ -112,6 +117,8 @@ public final class ControlServer: Sendable {
                 return ControlResponse(ok: true, queued: [job])
             case "status":
                 return ControlResponse(ok: true, status: status())
+            case "aet-list", "aet-add", "aet-remove":
+                return try respondToAccessList(request)
             default:
                 return .failure("unknown command '\(request.command)'; see mediacenterctl --help")
             }
@@ -119,6 +126,49 @@ public final class ControlServer: Sendable {
             logger.error("control request '\(request.command)' failed: \(error)")
             return .failure(String(describing: error))
         }
+    }
+}
+
+extension ControlServer {
+    /// Lists or changes the access list, and replies with the list as it is afterwards.
+    private func respondToAccessList(_ request: ControlRequest) throws -> ControlResponse {
+        guard let accessControl else {
+            return .failure("this daemon has no access list")
+        }
+        switch request.command {
+        case "aet-add":
+            guard let summary = request.remoteAE else {
+                return .failure("aet add needs an AE title and a host")
+            }
+            do {
+                let added = try accessControl.add(
+                    RemoteAE(
+                        aeTitle: summary.aeTitle, host: summary.host, port: summary.port,
+                        description: summary.description))
+                logger.notice(
+                    "access list: added \(added.aeTitle) from \(added.host)",
+                    ["calling.ae": added.aeTitle])
+            } catch let error as MediaCenterError where error.code == .invalidArgument {
+                return .failure(error.message)
+            }
+        case "aet-remove":
+            guard let title = request.remoteAE?.aeTitle else {
+                return .failure("aet remove needs an AE title")
+            }
+            guard let removed = try accessControl.remove(title) else {
+                return .failure(
+                    "AE title \"\(title)\" is not in the access list; see mediacenterctl aet list")
+            }
+            logger.notice(
+                "access list: removed \(removed.aeTitle)", ["calling.ae": removed.aeTitle])
+        default:
+            break
+        }
+        let list = accessControl.list.map {
+            RemoteAESummary(
+                aeTitle: $0.aeTitle, host: $0.host, port: $0.port, description: $0.description)
+        }
+        return ControlResponse(ok: true, remoteAEs: list, accessControl: accessControl.enabled)
     }
 }
 

@@ -14,11 +14,31 @@ import PatientStore
 public final class Ingest: StorageDelegate {
     private let spool: Spool
     private let store: PatientStore
+    private let accessControl: AccessControl?
+    private let highWaterPercent: Int
+    private let transcodeTo: TransferSyntax?
     private let logger = Logger(label: "ingest")
 
-    public init(spool: Spool, store: PatientStore) {
+    /// Makes the delegate.
+    /// - Parameters:
+    ///   - accessControl: Decides on association requests; nil accepts every request.
+    ///   - highWaterPercent: While more than this share of the spool's file system is in
+    ///     use, new instances get status A700; 100 turns the check off.
+    ///   - transcodeTo: The transfer syntax each instance is converted to before it enters
+    ///     the spool; nil keeps every instance byte for byte as received.
+    public init(
+        spool: Spool, store: PatientStore, accessControl: AccessControl? = nil,
+        highWaterPercent: Int = 100, transcodeTo: TransferSyntax? = nil
+    ) {
         self.spool = spool
         self.store = store
+        self.accessControl = accessControl
+        self.highWaterPercent = highWaterPercent
+        self.transcodeTo = transcodeTo
+    }
+
+    public func authorize(_ request: AssociationRequest) -> AssociationDecision {
+        accessControl?.decide(request) ?? .accept
     }
 
     public func temporaryPath() -> String {
@@ -29,15 +49,46 @@ public final class Ingest: StorageDelegate {
         let fields: LogMetadata = [
             "calling.ae": instance.callingAETitle, "sop.instance": instance.sopInstanceUID,
         ]
-        let temporary = instance.temporaryPath
+        var temporary = instance.temporaryPath
+
+        if highWaterPercent < 100, let used = spool.usedPercent(), used > Double(highWaterPercent)
+        {
+            unlink(temporary)
+            return reject(
+                0xA700,
+                "spool is \(Int(used)) % full, above its high-water mark of "
+                    + "\(highWaterPercent) %", fields)
+        }
+        if let target = transcodeTo, target.rawValue != instance.transferSyntaxUID {
+            let converted = spool.temporaryPath()
+            do {
+                try Transcoder.transcode(temporary, to: converted, transferSyntax: target)
+            } catch let error as MediaCenterError {
+                unlink(temporary)
+                let status: UInt16 = error.code == .parseFailure ? 0xC000 : 0xA700
+                return reject(status, "instance cannot be transcoded", fields, cause: error)
+            } catch {
+                unlink(temporary)
+                return reject(0xA700, "instance cannot be transcoded", fields, cause: error)
+            }
+            unlink(temporary)
+            temporary = converted
+        }
 
         // The fsync of the file and the reading of the keys (a parse of the file when the SCP
         // did not parse the data set in memory) need nothing from each other. Each takes a
         // fraction of a millisecond for a small instance, so they run at the same time.
-        let synced = Background { try self.spool.syncReceivedFile(temporary) }
+        let receivedPath = temporary
+        let synced = Background { try self.spool.syncReceivedFile(receivedPath) }
         let keys: InstanceKeys
         do {
-            keys = try InstanceKeys(instance)
+            var received = instance
+            if temporary != instance.temporaryPath {
+                // The data set parsed in memory is in the received transfer syntax.
+                received.temporaryPath = temporary
+                received.dataSet = .notParsed
+            }
+            keys = try InstanceKeys(received)
         } catch {
             _ = synced.wait()
             unlink(temporary)
@@ -87,17 +138,25 @@ public final class Ingest: StorageDelegate {
 
         var stored = fields
         stored["job.id"] = String(outcome.collectionID)
-        if let replaced = outcome.replacedSpoolPath {
-            unlink(replaced)
-            logger.info("duplicate instance replaced the earlier copy", stored)
-        }
         if outcome.openedCollection {
             logger.info("new patient collection opened", stored)
             logger.debug(
                 "collection patient: \(keys.patientName) ID \(keys.identity.patientID)"
                     + (keys.identity.generated ? " (generated)" : ""), stored)
         }
-        logger.debug("instance stored with status 0000", stored)
+        if let replaced = outcome.replacedSpoolPath {
+            unlink(replaced)
+            if let earlier = outcome.replacedInCollection {
+                let removal = outcome.removedEmptyCollection ? ", which is now empty and removed" : ""
+                logger.info(
+                    "C-STORE status 0000: duplicate instance moved here from job \(earlier)"
+                        + removal, stored)
+            } else {
+                logger.info("C-STORE status 0000: duplicate instance replaced the earlier copy", stored)
+            }
+        } else {
+            logger.info("C-STORE status 0000: instance stored", stored)
+        }
         return StoreResponse(status: 0x0000, errorComment: nil)
     }
 

@@ -70,6 +70,15 @@ public struct Spool: Sendable {
         return SpoolEntry(path: destination, size: Int64(status.st_size), folder: folder)
     }
 
+    /// The share of the spool's file system in use, in percent from 0 to 100, counting the
+    /// blocks reserved for root as used; nil when statvfs fails.
+    public func usedPercent() -> Double? {
+        var info = statvfs()
+        guard statvfs(root, &info) == 0, info.f_blocks > 0 else { return nil }
+        let total = Double(info.f_blocks)
+        return (total - Double(info.f_bavail)) / total * 100
+    }
+
     /// Flushes a spool folder, making the renames into it durable.
     public func syncFolder(_ folder: String) throws {
         try syncFile(folder)

@@ -792,13 +792,16 @@ mcd_association *mcd_association_receive(
             const int verdict = config->authorize(
                 config->authorize_context, handle->calling_ae.c_str(), handle->called_ae.c_str());
             if (verdict != MCD_ACCEPT) {
+                const bool transient = verdict == MCD_REJECT_TRANSIENT_NO_REASON;
                 const bool calling = verdict == MCD_REJECT_CALLING_AE_NOT_RECOGNIZED;
-                send_rejection(*handle, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                send_rejection(*handle,
+                    transient ? ASC_RESULT_REJECTEDTRANSIENT : ASC_RESULT_REJECTEDPERMANENT,
+                    ASC_SOURCE_SERVICEUSER,
                     calling ? ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED : ASC_REASON_SU_NOREASON,
                     request);
                 mcd_set_error(error, MCD_ERROR_REJECTED,
-                    "rejected the association: calling AE title \"" + handle->calling_ae
-                        + "\" is not allowed");
+                    "rejected the association: the peer check refused calling AE title \""
+                        + handle->calling_ae + "\"");
                 return nullptr;
             }
         }

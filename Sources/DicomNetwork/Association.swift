@@ -56,7 +56,8 @@ final class Association {
         /// The association is established.
         case accepted(Association)
         /// This side sent an A-ASSOCIATE-RJ.
-        case rejected(AssociationRejection, callingAETitle: String, calledAETitle: String)
+        case rejected(
+            AssociationRejection, reason: String, callingAETitle: String, calledAETitle: String)
         /// No association came about; the AE titles are empty when no request was read.
         case failed(MediaCenterError, callingAETitle: String, calledAETitle: String)
     }
@@ -118,14 +119,19 @@ final class Association {
     /// called AE title passed.
     static func receive(
         socket: Int32, configuration: ShimConfiguration,
-        authorize: @escaping (String, String) -> Bool
+        authorize: @escaping (String, String) -> AssociationDecision
     ) -> Outcome {
         let box = AuthorizationBox(authorize)
         var config = configuration.shimConfig
         config.authorize = { context, calling, called in
             let box = Unmanaged<AuthorizationBox>.fromOpaque(context!).takeUnretainedValue()
-            let allowed = box.decide(String(cString: calling!), String(cString: called!))
-            return allowed ? Int32(MCD_ACCEPT) : Int32(MCD_REJECT_CALLING_AE_NOT_RECOGNIZED)
+            let decision = box.decide(String(cString: calling!), String(cString: called!))
+            box.decision = decision
+            return switch decision {
+            case .accept: Int32(MCD_ACCEPT)
+            case .rejectCallingAETitle: Int32(MCD_REJECT_CALLING_AE_NOT_RECOGNIZED)
+            case .rejectResourceLimit: Int32(MCD_REJECT_TRANSIENT_NO_REASON)
+            }
         }
         config.authorize_context = Unmanaged.passUnretained(box).toOpaque()
 
@@ -137,7 +143,8 @@ final class Association {
         if let handle {
             return .accepted(Association(handle: handle, request: request))
         }
-        return outcome(of: request, error: error, result: error.code)
+        return outcome(
+            of: request, error: error, result: error.code, reason: box.decision?.reason)
     }
 
     /// Reads the A-ASSOCIATE-RQ on `socket` and rejects it as transient with reason
@@ -151,8 +158,11 @@ final class Association {
         return outcome(of: request, error: error, result: result)
     }
 
+    /// Turns what the shim filled in into an outcome. `reason` explains a rejection that
+    /// the peer check decided; other rejections take the shim's message.
     private static func outcome(
-        of request: mcd_association_request, error: mcd_error, result: Int32
+        of request: mcd_association_request, error: mcd_error, result: Int32,
+        reason: String? = nil
     ) -> Outcome {
         let calling = string(from: request.calling_ae)
         let called = string(from: request.called_ae)
@@ -160,7 +170,9 @@ final class Association {
             let rejection = AssociationRejection(
                 result: Int(request.reject_result), source: Int(request.reject_source),
                 reason: Int(request.reject_reason))
-            return .rejected(rejection, callingAETitle: calling, calledAETitle: called)
+            let explanation = reason ?? DicomToolkit.message(of: error)
+            return .rejected(
+                rejection, reason: explanation, callingAETitle: calling, calledAETitle: called)
         }
         let failure = MediaCenterError(shimError: error, result: result)
         return .failed(failure, callingAETitle: calling, calledAETitle: called)
@@ -223,9 +235,12 @@ final class Association {
         }
     }
 
+    /// The peer check and its last decision. The shim calls the check on this thread
+    /// only, so the decision needs no lock.
     private final class AuthorizationBox {
-        let decide: (String, String) -> Bool
-        init(_ decide: @escaping (String, String) -> Bool) { self.decide = decide }
+        let decide: (String, String) -> AssociationDecision
+        var decision: AssociationDecision?
+        init(_ decide: @escaping (String, String) -> AssociationDecision) { self.decide = decide }
     }
 
     private static func string<Tuple>(from characters: Tuple) -> String {

@@ -5,8 +5,8 @@ import MediaCenterCore
 public enum AssociationEvent: Sendable, CustomStringConvertible {
     /// An association was accepted.
     case accepted(AssociationInfo)
-    /// An A-ASSOCIATE-RQ was rejected with an A-ASSOCIATE-RJ.
-    case rejected(AssociationRequest, AssociationRejection)
+    /// An A-ASSOCIATE-RQ was rejected with an A-ASSOCIATE-RJ, for `reason`.
+    case rejected(AssociationRequest, AssociationRejection, reason: String)
     /// A connection ended before any association was established: the request did not
     /// arrive within the association timeout, could not be read, or the connection could
     /// not be served at all.
@@ -25,9 +25,10 @@ public enum AssociationEvent: Sendable, CustomStringConvertible {
             "association \(info.id) accepted: \(info.callingAETitle) at \(info.peerAddress) "
                 + "called \(info.calledAETitle); \(info.acceptedContexts) of "
                 + "\(info.proposedContexts) presentation contexts accepted"
-        case .rejected(let request, let rejection):
+        case .rejected(let request, let rejection, let reason):
             "association request from \(request.callingAETitle) at \(request.peerAddress) "
                 + "calling \(request.calledAETitle) \(rejection)"
+                + (reason.isEmpty ? "" : " (\(reason))")
         case .failed(let peerAddress, let error):
             "connection from \(peerAddress.isEmpty ? "an unknown peer" : peerAddress) "
                 + "ended before an association: \(error)"
@@ -47,7 +48,7 @@ public enum AssociationEvent: Sendable, CustomStringConvertible {
         switch self {
         case .accepted(let info), .echo(let info), .closed(let info, _):
             info.metadata
-        case .rejected(let request, _):
+        case .rejected(let request, _, _):
             [
                 "calling.ae": request.callingAETitle, "called.ae": request.calledAETitle,
                 "peer.address": request.peerAddress,
@@ -173,6 +174,9 @@ public struct AssociationRejection: Sendable, Equatable, CustomStringConvertible
     /// Permanent, service user: called AE title not recognized.
     public static let calledAETitleNotRecognized =
         AssociationRejection(result: 1, source: 1, reason: 7)
+    /// Transient, service user: no reason given, which this node sends when a resource
+    /// other than the association pool is short.
+    public static let resourceLimit = AssociationRejection(result: 2, source: 1, reason: 1)
     /// Transient, service provider (presentation): local limit exceeded.
     public static let localLimitExceeded = AssociationRejection(result: 2, source: 3, reason: 2)
 

@@ -14,10 +14,9 @@ public protocol StorageDelegate: Sendable {
     /// on the delegate owns `instance.temporaryPath`: it renames or removes the file.
     func store(_ instance: ReceivedInstance) -> StoreResponse
 
-    /// Decides whether an association request may go on, once its called AE title matched.
-    /// Returning false rejects it with reason "calling AE title not recognized". The
-    /// default accepts every request.
-    func authorize(_ request: AssociationRequest) -> Bool
+    /// Decides whether an association request may go on, once its application context and
+    /// called AE title passed. The default accepts every request.
+    func authorize(_ request: AssociationRequest) -> AssociationDecision
 
     /// Receives every association event, for logging: accepted, rejected, failed and
     /// closed associations, echoes and failed stores. The SCP itself logs at debug level
@@ -27,10 +26,40 @@ public protocol StorageDelegate: Sendable {
 
 extension StorageDelegate {
     /// Accepts every request.
-    public func authorize(_ request: AssociationRequest) -> Bool { true }
+    public func authorize(_ request: AssociationRequest) -> AssociationDecision { .accept }
 
     /// Ignores the event.
     public func associationEvent(_ event: AssociationEvent) {}
+}
+
+/// The verdict of `StorageDelegate.authorize(_:)` on an association request.
+public enum AssociationDecision: Sendable, Equatable {
+    /// The association goes on to the negotiation of its presentation contexts.
+    case accept
+    /// Rejected permanent by the service user with reason "calling AE title not
+    /// recognized": the calling AE title is unknown, or it called from another address.
+    /// `reason` says which, for the log.
+    case rejectCallingAETitle(reason: String)
+    /// Rejected transient by the service user with reason "no reason given": a resource of
+    /// this node is short for now, and `reason` names it for the log.
+    case rejectResourceLimit(reason: String)
+
+    /// The A-ASSOCIATE-RJ this decision sends; nil for `accept`.
+    public var rejection: AssociationRejection? {
+        switch self {
+        case .accept: nil
+        case .rejectCallingAETitle: .callingAETitleNotRecognized
+        case .rejectResourceLimit: .resourceLimit
+        }
+    }
+
+    /// Why the request was rejected; nil for `accept`.
+    public var reason: String? {
+        switch self {
+        case .accept: nil
+        case .rejectCallingAETitle(let reason), .rejectResourceLimit(let reason): reason
+        }
+    }
 }
 
 /// A C-STORE data set that the SCP wrote to a temporary file, in PS3.10 format: File Meta

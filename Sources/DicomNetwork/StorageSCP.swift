@@ -345,10 +345,10 @@ public final class StorageSCP: Sendable {
         switch outcome {
         case .accepted:
             break
-        case .rejected(let rejection, let calling, let called):
+        case .rejected(let rejection, let reason, let calling, let called):
             let request = AssociationRequest(
                 callingAETitle: calling, calledAETitle: called, peerAddress: peerAddress)
-            report(.rejected(request, rejection))
+            report(.rejected(request, rejection, reason: reason))
         case .failed(let error, _, _):
             report(.failed(peerAddress: peerAddress, error))
         }

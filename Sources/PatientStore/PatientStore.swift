@@ -9,7 +9,8 @@ import Synchronization
 /// Once a collection is finished, the next instance for the same patient opens a new one,
 /// so nothing is ever added to a disc in progress.
 public final class PatientStore: Sendable {
-    private let connection: Mutex<SQLiteConnection>
+    /// The one connection, shared by every method of the store and its extensions.
+    let connection: Mutex<SQLiteConnection>
 
     /// The database file.
     public let path: String
@@ -50,6 +51,7 @@ public final class PatientStore: Sendable {
             received_at REAL NOT NULL,
             UNIQUE (collection_id, sop_instance_uid)
         );
+        CREATE INDEX IF NOT EXISTS instances_by_sop_instance ON instances (sop_instance_uid);
         CREATE TABLE IF NOT EXISTS discs (
             id INTEGER PRIMARY KEY,
             collection_id INTEGER NOT NULL REFERENCES collections (id),
@@ -61,6 +63,13 @@ public final class PatientStore: Sendable {
             verified INTEGER NOT NULL,
             drive TEXT NOT NULL,
             written_at REAL NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS remote_aes (
+            ae_title TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            port INTEGER,
+            description TEXT NOT NULL,
+            added_at REAL NOT NULL
         );
         CREATE TABLE IF NOT EXISTS transitions (
             id INTEGER PRIMARY KEY,
@@ -76,7 +85,11 @@ public final class PatientStore: Sendable {
 
     /// Records an instance that is already durable in the spool, in one transaction. The
     /// instance joins the receiving collection of its patient, or opens a new one. A second
-    /// copy of a SOP Instance UID in the same collection replaces the first.
+    /// copy of a SOP Instance UID replaces the first when that is in a receiving collection,
+    /// its own or another patient's (a resend with corrected patient data), so that no two
+    /// receiving collections hold one instance. A receiving collection left empty by this
+    /// is removed with its history. A copy in a collection that is no longer receiving stays,
+    /// because its disc is being made or is made.
     /// - Parameter sync: whether the commit waits for an fsync. Without it, a power cut may
     ///   lose the row, so the caller must be able to record the spool file again.
     public func record(_ instance: IncomingInstance, sync: Bool = true) throws -> RecordOutcome {
@@ -123,6 +136,8 @@ public final class PatientStore: Sendable {
                     WHERE collection_id = ? AND sop_instance_uid = ?
                     """,
                     [.integer(collectionID), .text(instance.sopInstanceUID)])
+                let moved = try removeCopiesInOtherReceivingCollections(
+                    database, sopInstanceUID: instance.sopInstanceUID, keeping: collectionID)
                 try database.query(
                     """
                     INSERT INTO instances (collection_id, spool_path, size, sop_class_uid,
@@ -144,12 +159,43 @@ public final class PatientStore: Sendable {
                         .text(instance.seriesInstanceUID), .text(instance.callingAETitle),
                         .real(now),
                     ])
-                let replaced = earlier.first?[0].string
+                let replaced = earlier.first?[0].string ?? moved?.spoolPath
                 return RecordOutcome(
                     collectionID: collectionID, openedCollection: opened,
-                    replacedSpoolPath: replaced == instance.spoolPath ? nil : replaced)
+                    replacedSpoolPath: replaced == instance.spoolPath ? nil : replaced,
+                    replacedInCollection: moved?.collectionID,
+                    removedEmptyCollection: moved?.removedCollection ?? false)
             }
         }
+    }
+
+    /// Deletes the rows of `sopInstanceUID` in receiving collections other than `kept`, and
+    /// each such collection that is left empty. Returns the last copy found, if any.
+    private func removeCopiesInOtherReceivingCollections(
+        _ database: SQLiteConnection, sopInstanceUID: String, keeping kept: Int64
+    ) throws -> (spoolPath: String, collectionID: Int64, removedCollection: Bool)? {
+        let copies = try database.query(
+            """
+            SELECT i.id, i.spool_path, i.collection_id FROM instances i
+            JOIN collections c ON c.id = i.collection_id
+            WHERE i.sop_instance_uid = ? AND c.state = 'receiving' AND c.id != ?
+            """,
+            [.text(sopInstanceUID), .integer(kept)])
+        var last: (spoolPath: String, collectionID: Int64, removedCollection: Bool)?
+        for copy in copies {
+            let collection = copy[2].int
+            try database.query("DELETE FROM instances WHERE id = ?", [.integer(copy[0].int)])
+            let left = try database.query(
+                "SELECT COUNT(*) FROM instances WHERE collection_id = ?", [.integer(collection)])
+            let empty = left[0][0].int == 0
+            if empty {
+                try database.query(
+                    "DELETE FROM transitions WHERE collection_id = ?", [.integer(collection)])
+                try database.query("DELETE FROM collections WHERE id = ?", [.integer(collection)])
+            }
+            last = (copy[1].string, collection, empty)
+        }
+        return last
     }
 
     // MARK: - Reading

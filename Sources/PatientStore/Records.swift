@@ -81,6 +81,11 @@ public struct RecordOutcome: Sendable, Equatable {
     /// The spool file of an earlier copy with the same SOP Instance UID, which this one
     /// replaced; the caller removes it.
     public var replacedSpoolPath: String?
+    /// The collection the earlier copy was in, when that was another receiving collection
+    /// (the instance was resent under other patient data).
+    public var replacedInCollection: Int64?
+    /// Whether that other collection was left without instances and so was removed.
+    public var removedEmptyCollection = false
 }
 
 /// An instance of a collection, as recorded.

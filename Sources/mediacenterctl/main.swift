@@ -17,6 +17,12 @@ let usage = """
       burn --all                     finish every receiving collection now
       retry JOB                      queue a failed job again, after its cause is fixed
       status [--json]                show the daemon's version and listener
+      aet list [--json]              show the access list of remote AEs
+      aet add AET HOST [--port N] [--description TEXT]
+                                     allow calling AE title AET from HOST: an IPv4 or
+                                     IPv6 address, a subnet such as 10.1.2.0/24, or a
+                                     host name; N is the port it accepts associations on
+      aet remove AET                 take AET off the access list
 
     Options:
       --data-dir DIR                 the daemon's data directory (default /var/lib/mediacenter)
@@ -38,6 +44,9 @@ var json = false
 var patientID: String?
 var all = false
 var job: Int64?
+var positional: [String] = []
+var port: Int?
+var aeDescription = ""
 
 while let argument = arguments.popFirst() {
     switch argument {
@@ -58,6 +67,19 @@ while let argument = arguments.popFirst() {
         patientID = value
     case "--all":
         all = true
+    case "--port":
+        guard let value = arguments.popFirst(), let number = Int(value), (1...65535).contains(number)
+        else {
+            fail("--port needs a port number from 1 to 65535", code: 2)
+        }
+        port = number
+    case "--description":
+        guard let value = arguments.popFirst() else {
+            fail("missing value for --description", code: 2)
+        }
+        aeDescription = value
+    case "aet" where command == nil:
+        command = argument
     case "jobs", "burn", "status", "retry":
         guard command == nil else { fail("only one command at a time; see --help", code: 2) }
         command = argument
@@ -68,7 +90,10 @@ while let argument = arguments.popFirst() {
             job = number
         }
     default:
-        fail("unknown argument '\(argument)'; see mediacenterctl --help", code: 2)
+        guard command == "aet", !argument.hasPrefix("--") else {
+            fail("unknown argument '\(argument)'; see mediacenterctl --help", code: 2)
+        }
+        positional.append(argument)
     }
 }
 
@@ -83,6 +108,24 @@ case "burn":
     request = ControlRequest(command: "burn", patientID: patientID, all: all ? true : nil)
 case "retry":
     request = ControlRequest(command: "retry", job: job)
+case "aet":
+    switch (positional.first, positional.count) {
+    case ("list", 1):
+        request = ControlRequest(command: "aet-list")
+    case ("add", 3):
+        request = ControlRequest(
+            command: "aet-add",
+            remoteAE: RemoteAESummary(
+                aeTitle: positional[1], host: positional[2], port: port,
+                description: aeDescription))
+    case ("remove", 2):
+        request = ControlRequest(
+            command: "aet-remove", remoteAE: RemoteAESummary(aeTitle: positional[1], host: ""))
+    default:
+        fail(
+            "use aet list, aet add AET HOST [--port N] [--description TEXT] or aet remove AET; "
+                + "see mediacenterctl --help", code: 2)
+    }
 default:
     request = ControlRequest(command: command)
 }
@@ -168,6 +211,33 @@ case "status":
         printJSON(status)
     } else {
         for key in status.keys.sorted() { print("\(column(key, 20)) \(status[key] ?? "")") }
+    }
+case "aet":
+    let list = response.remoteAEs ?? []
+    let enabled = response.accessControl ?? true
+    if json {
+        struct AccessListOutput: Encodable {
+            let accessControl: Bool
+            let remoteAEs: [RemoteAESummary]
+        }
+        printJSON(AccessListOutput(accessControl: enabled, remoteAEs: list))
+    } else {
+        if positional.first == "add" { print("Added \(printable(positional[1])).") }
+        if positional.first == "remove" { print("Removed \(printable(positional[1])).") }
+        if !enabled {
+            print("Access control is OFF (open mode): every calling AE title is accepted.")
+        }
+        if list.isEmpty {
+            print("The access list is empty.")
+        } else {
+            print(column("AE TITLE", 18) + column("HOST", 28) + column("PORT", 7) + "DESCRIPTION")
+            for entry in list {
+                print(
+                    column(entry.aeTitle, 18) + column(entry.host, 28)
+                        + column(entry.port.map(String.init) ?? "-", 7)
+                        + String(printable(entry.description).prefix(27)))
+            }
+        }
     }
 default:
     break

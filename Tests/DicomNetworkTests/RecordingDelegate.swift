@@ -14,8 +14,10 @@ final class RecordingDelegate: StorageDelegate {
         var response = StoreResponse.success
         /// Returned by `temporaryPath()` in place of a fresh path in `folder`.
         var fixedTemporaryPath: String?
-        /// Calling AE titles that `authorize(_:)` rejects.
+        /// Calling AE titles that `authorize(_:)` rejects as not recognized.
         var rejectedCallingAETitles: Set<String> = []
+        /// Calling AE titles that `authorize(_:)` rejects as transient, for a short resource.
+        var busyCallingAETitles: Set<String> = []
     }
 
     /// Where temporary files are created.
@@ -41,8 +43,16 @@ final class RecordingDelegate: StorageDelegate {
         }
     }
 
-    func authorize(_ request: AssociationRequest) -> Bool {
-        record.withLock { !$0.rejectedCallingAETitles.contains(request.callingAETitle) }
+    func authorize(_ request: AssociationRequest) -> AssociationDecision {
+        record.withLock { record in
+            if record.rejectedCallingAETitles.contains(request.callingAETitle) {
+                return .rejectCallingAETitle(reason: "test rejects \(request.callingAETitle)")
+            }
+            if record.busyCallingAETitles.contains(request.callingAETitle) {
+                return .rejectResourceLimit(reason: "test is busy")
+            }
+            return .accept
+        }
     }
 
     func associationEvent(_ event: AssociationEvent) {
@@ -58,11 +68,17 @@ final class RecordingDelegate: StorageDelegate {
     var events: [AssociationEvent] { record.withLock { $0.events } }
 
     var rejections: [AssociationRejection] {
-        events.compactMap { if case .rejected(_, let rejection) = $0 { rejection } else { nil } }
+        events.compactMap {
+            if case .rejected(_, let rejection, _) = $0 { rejection } else { nil }
+        }
     }
 
     var rejectedRequests: [AssociationRequest] {
-        events.compactMap { if case .rejected(let request, _) = $0 { request } else { nil } }
+        events.compactMap { if case .rejected(let request, _, _) = $0 { request } else { nil } }
+    }
+
+    var rejectionReasons: [String] {
+        events.compactMap { if case .rejected(_, _, let reason) = $0 { reason } else { nil } }
     }
 
     var ends: [AssociationEnd] {

@@ -370,6 +370,22 @@ extension DicomNetworkSuite {
             #expect(delegate.wait { $0.ends.count == 1 })
             #expect(delegate.wait { !$0.rejections.isEmpty })
             #expect(delegate.rejections == [.callingAETitleNotRecognized])
+            #expect(delegate.rejectionReasons == ["test rejects INTRUDER"])
+        }
+
+        @Test func shortResourceRejectsAsTransientWithoutReason() throws {
+            let delegate = try RecordingDelegate()
+            delegate.configure { $0.busyCallingAETitles = ["BUSY_SCU"] }
+            let scp = try startSCP(delegate)
+            defer { scp.stop() }
+
+            let rejected = try Peers.echo(port: scp.port, calling: "BUSY_SCU")
+
+            #expect(rejected.status != 0)
+            #expect(delegate.wait { !$0.rejections.isEmpty })
+            #expect(delegate.rejections == [.resourceLimit])
+            #expect(delegate.rejections.first?.result == 2)
+            #expect(delegate.rejectionReasons == ["test is busy"])
         }
 
         struct Rejected: Decodable {

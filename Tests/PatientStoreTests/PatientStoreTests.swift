@@ -1,4 +1,5 @@
 import Foundation
+import MediaCenterCore
 import PatientStore
 import TestSupport
 import Testing
@@ -120,5 +121,73 @@ import Testing
         #expect(throws: Error.self) {
             try PatientStore(path: "/proc/no-such-folder/mediacenter.db")
         }
+    }
+
+    @Test func resendUnderOtherPatientMovesTheInstance() throws {
+        var first = incoming(name: "DOE^JANE", id: "WRONG", uid: "1.1")
+        first.spoolPath = folder + "/first.dcm"
+        let kept = try store.record(incoming(name: "DOE^JANE", id: "WRONG", uid: "1.2"))
+        _ = try store.record(first)
+        var corrected = incoming(name: "DOE^JANE", id: "RIGHT", uid: "1.1")
+        corrected.spoolPath = folder + "/corrected.dcm"
+
+        let outcome = try store.record(corrected)
+
+        #expect(outcome.replacedSpoolPath == folder + "/first.dcm")
+        #expect(outcome.replacedInCollection == kept.collectionID)
+        #expect(!outcome.removedEmptyCollection)
+        #expect(try store.instances(inCollection: kept.collectionID).map(\.sopInstanceUID) == ["1.2"])
+        #expect(
+            try store.instances(inCollection: outcome.collectionID).map(\.spoolPath)
+                == [folder + "/corrected.dcm"])
+    }
+
+    @Test func resendThatEmptiesACollectionRemovesIt() throws {
+        let wrong = try store.record(incoming(name: "DOE^JANE", id: "WRONG", uid: "1.1"))
+        var corrected = incoming(name: "DOE^JANE", id: "RIGHT", uid: "1.1")
+        corrected.spoolPath = folder + "/corrected.dcm"
+
+        let outcome = try store.record(corrected)
+
+        #expect(outcome.removedEmptyCollection)
+        #expect(outcome.replacedInCollection == wrong.collectionID)
+        #expect(try store.collection(id: wrong.collectionID) == nil)
+        #expect(try store.transitions(ofCollection: wrong.collectionID).isEmpty)
+        #expect(try store.collections().map(\.id) == [outcome.collectionID])
+    }
+
+    @Test func resendAfterTheFirstDiscStartedKeepsBothCopies() throws {
+        let first = try store.record(incoming(name: "DOE^JANE", id: "WRONG", uid: "1.1"))
+        try store.transition(
+            collection: first.collectionID, from: .receiving, to: .queued, reason: "test")
+        var corrected = incoming(name: "DOE^JANE", id: "RIGHT", uid: "1.1")
+        corrected.spoolPath = folder + "/corrected.dcm"
+
+        let outcome = try store.record(corrected)
+
+        #expect(outcome.replacedSpoolPath == nil)
+        #expect(try store.instances(inCollection: first.collectionID).count == 1)
+        #expect(try store.instances(inCollection: outcome.collectionID).count == 1)
+    }
+
+    @Test func accessListAddsListsAndRemoves() throws {
+        try store.addRemoteAE(
+            RemoteAE(aeTitle: "CT_ROOM2", host: "10.1.2.3", port: 104, description: "CT"))
+        try store.addRemoteAE(RemoteAE(aeTitle: "ANY_PORT", host: "pacs.example"))
+
+        #expect(
+            try store.remoteAEs() == [
+                RemoteAE(aeTitle: "ANY_PORT", host: "pacs.example"),
+                RemoteAE(aeTitle: "CT_ROOM2", host: "10.1.2.3", port: 104, description: "CT"),
+            ])
+        #expect(throws: MediaCenterError.self) {
+            try store.addRemoteAE(RemoteAE(aeTitle: "CT_ROOM2", host: "10.9.9.9"))
+        }
+        #expect(try store.removeRemoteAE("CT_ROOM2")?.host == "10.1.2.3")
+        #expect(try store.removeRemoteAE("CT_ROOM2") == nil)
+        #expect(try store.remoteAEs().map(\.aeTitle) == ["ANY_PORT"])
+
+        let reopened = try PatientStore(path: folder + "/mediacenter.db")
+        #expect(try reopened.remoteAEs().map(\.aeTitle) == ["ANY_PORT"])
     }
 }

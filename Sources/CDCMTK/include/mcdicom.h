@@ -71,12 +71,17 @@ int mcd_dataset_get_transfer_syntax(const mcd_dataset *dataset, char *buffer, si
 
 /* ---- Storage SCP (network.cpp) ---- */
 
-/* Reasons a peer check (mcd_scp_config.authorize) may return. They are the service-user
- * reasons of the A-ASSOCIATE-RJ PDU (PS3.8 section 9.3.4). */
+/* Verdicts a peer check (mcd_scp_config.authorize) may return. Each rejection is sent as
+ * an A-ASSOCIATE-RJ from the service user (PS3.8 section 9.3.4). */
 enum {
     MCD_ACCEPT = 0,
+    /* Rejected permanent, reason 1 "no reason given". */
     MCD_REJECT_NO_REASON = 1,
+    /* Rejected permanent, reason 3 "calling AE title not recognized". */
     MCD_REJECT_CALLING_AE_NOT_RECOGNIZED = 3,
+    /* Rejected transient, reason 1 "no reason given": a resource of this node is short for
+     * now, so the peer may try again later. */
+    MCD_REJECT_TRANSIENT_NO_REASON = 0x101,
 };
 
 /* What an association must meet to be accepted. */
@@ -98,7 +103,7 @@ typedef struct mcd_scp_config {
     const char *implementation_version_name;
     /* Optional check of the peer, called with `authorize_context` once the application
      * context and the called AE title have passed. Returns MCD_ACCEPT or an MCD_REJECT_*
-     * reason. NULL accepts every calling AE title. */
+     * verdict. NULL accepts every calling AE title. */
     int (*authorize)(void *context, const char *calling_ae, const char *called_ae);
     void *authorize_context;
 } mcd_scp_config;
@@ -216,6 +221,18 @@ int mcd_association_respond_store(
 /* Aborts the association if it is still open, drops the connection and frees the handle.
  * Accepts NULL. */
 void mcd_association_free(mcd_association *association);
+
+/* ---- Transcoding on receive (transcode.cpp) ---- */
+
+/* Reads the stored instance at `source_path` and writes it to `destination_path` in the
+ * transfer syntax `transfer_syntax_uid`, decompressing JPEG Lossless, JPEG-LS and RLE where
+ * needed. The File Meta Information is kept except for its Transfer Syntax UID, and every
+ * element of the data set keeps its value. The whole instance is held in memory meanwhile.
+ * `destination_path` is removed again when the call fails. Returns MCD_ERROR_UNSUPPORTED,
+ * naming both transfer syntaxes, when no codec converts between them. */
+int mcd_transcode_file(
+    const char *source_path, const char *destination_path, const char *transfer_syntax_uid,
+    mcd_error *error);
 
 /* ---- Media files and DICOMDIR (fileset.cpp) ---- */
 
