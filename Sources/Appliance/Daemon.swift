@@ -13,9 +13,9 @@ import PatientStore
 public enum Daemon {
     /// Runs the daemon with the command-line `arguments` (without the program name) and
     /// returns its exit code: 0 after a clean stop, 1 on a failure at start, 2 for an
-    /// invalid command line.
+    /// invalid command line or configuration file.
     public static func run(_ arguments: [String]) -> Int32 {
-        let options: DaemonOptions
+        let loaded: LoadedConfiguration
         do {
             switch try DaemonOptions.parse(arguments) {
             case .help:
@@ -24,16 +24,33 @@ public enum Daemon {
             case .version:
                 print("mediacenterd \(ImplementationIdentity.productVersion)")
                 return 0
-            case .run(let parsed):
-                options = parsed
+            case .printConfiguration(let options):
+                let configuration = try options.loadConfiguration().configuration
+                print(ConfigurationFile.format(configuration), terminator: "")
+                return 0
+            case .run(let options):
+                loaded = try options.loadConfiguration()
             }
+        } catch let error as ConfigurationError {
+            for problem in error.problems {
+                FileHandle.standardError.write(Data("mediacenterd: \(problem)\n".utf8))
+            }
+            return 2
         } catch {
             FileHandle.standardError.write(Data("mediacenterd: \(error)\n".utf8))
             return 2
         }
 
-        Logger.setThreshold(options.logLevel)
+        let configuration = loaded.configuration
+        Logger.setThreshold(configuration.logLevel)
         let logger = Logger(label: "mediacenterd")
+        if let path = loaded.filePath {
+            logger.notice("configuration read from \(path)", ["config.file": path])
+        } else {
+            logger.notice(
+                "no configuration file at \(Configuration.defaultFilePath); built-in "
+                    + "defaults and command-line options apply")
+        }
 
         // Signals are taken by sigwait on this thread; every thread started later
         // inherits the mask, so none of them is interrupted by one.
@@ -44,7 +61,7 @@ public enum Daemon {
         signal(SIGPIPE, SIG_IGN)
 
         do {
-            let running = try start(options, logger: logger)
+            let running = try start(configuration, logger: logger)
             waitForStop(signals, logger: logger)
             _ = sd_notify(0, "STOPPING=1")
             running.stop()
@@ -72,13 +89,14 @@ public enum Daemon {
         }
     }
 
-    private static func start(_ options: DaemonOptions, logger: Logger) throws -> Running {
-        let data = options.dataDirectory
+    private static func start(_ configuration: Configuration, logger: Logger) throws -> Running {
+        let data = configuration.dataDirectory
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: data, isDirectory: &isFolder), !isFolder.boolValue
         {
             throw MediaCenterError(
-                .invalidArgument, "--data-dir \(data) is a file, not a folder; give a folder")
+                .invalidArgument,
+                "data_dir (--data-dir) \(data) is a file, not a folder; give a folder")
         }
         for folder in [data, data + "/discs", data + "/staging"] {
             do {
@@ -87,7 +105,7 @@ public enum Daemon {
             } catch {
                 throw MediaCenterError(
                     .ioFailure,
-                    "cannot create the folder \(folder); check --data-dir and "
+                    "cannot create the folder \(folder); check data_dir (--data-dir) and "
                         + "its permissions", cause: error.localizedDescription)
             }
         }
@@ -102,32 +120,33 @@ public enum Daemon {
         let store = try PatientStore(path: data + "/mediacenter.db")
         _ = try SpoolRecovery(spool: spool, store: store).run()
 
-        let capacity = Int64(options.virtualDiscCapacityMB) * 1024 * 1024
+        let capacity = Int64(configuration.virtualDiscCapacityMiB) * 1024 * 1024
         let drive = try VirtualDrive(
             name: "virtual0", folder: data + "/discs", capacityBytes: capacity)
+        let fileSets = DicomFileSets(
+            sourceAETitle: configuration.aeTitles[0],
+            consistencyFlag: configuration.consistencyFlag)
         let engine = JobEngine(
-            store: store, drive: drive, fileSets: DicomFileSets(sourceAETitle: options.aeTitle),
+            store: store, drive: drive, fileSets: fileSets,
             configuration: JobEngineConfiguration(
-                completionTimeout: TimeInterval(options.completionTimeout),
+                completionTimeout: TimeInterval(configuration.completionTimeout),
                 stagingDirectory: data + "/staging"))
         try engine.start()
 
-        let listener = "\(options.bindAddress):\(options.port)"
+        let listener = "\(configuration.bindAddress):\(configuration.port)"
+        let aeTitles = configuration.aeTitles.joined(separator: ",")
         let control = ControlServer(
             path: data + "/" + controlSocketName, store: store, engine: engine,
             status: {
                 [
                     "version": ImplementationIdentity.productVersion,
-                    "listener": listener, "aeTitle": options.aeTitle, "drive": drive.name,
+                    "listener": listener, "aeTitles": aeTitles, "drive": drive.name,
                 ]
             })
         try control.start()
 
         let scp = StorageSCP(
-            configuration: StorageSCPConfiguration(
-                aeTitles: [options.aeTitle], bindAddress: options.bindAddress, port: options.port,
-                maxAssociations: options.maxAssociations),
-            delegate: Ingest(spool: spool, store: store))
+            configuration: configuration.storageSCP, delegate: Ingest(spool: spool, store: store))
         do {
             try scp.start()
         } catch {
@@ -139,7 +158,7 @@ public enum Daemon {
         _ = sd_notify(0, "READY=1")
         logger.notice(
             "mediacenterd \(ImplementationIdentity.productVersion) ready",
-            ["listener": listener, "ae.title": options.aeTitle, "data.dir": data])
+            ["listener": listener, "ae.titles": aeTitles, "data.dir": data])
         return Running(scp: scp, control: control, engine: engine, lock: lock)
     }
 
@@ -157,8 +176,8 @@ public enum Daemon {
             close(descriptor)
             throw MediaCenterError(
                 .invalidArgument,
-                "another mediacenterd already uses --data-dir \(data); stop it first or "
-                    + "give this one another folder")
+                "another mediacenterd already uses the data directory \(data); stop it "
+                    + "first or give this one another folder (data_dir, --data-dir)")
         }
         return descriptor
     }

@@ -1,142 +1,186 @@
 import Foundation
 import MediaCenterCore
 
-/// The daemon's command-line options, with their defaults and allowed ranges.
+/// The daemon's command line: the configuration file to read, and the settings given as
+/// options, which override those of the file.
 public struct DaemonOptions: Sendable, Equatable {
-    /// Folder for the database, the spool, the disc images and the control socket.
-    public var dataDirectory = "/var/lib/mediacenter"
-    /// The address the DICOM listener binds to; all interfaces by default.
-    public var bindAddress = "0.0.0.0"
-    public var port = 104
-    public var aeTitle = "CDP_PRINTER"
-    /// Seconds without a new instance after which a patient counts as finished.
-    public var completionTimeout = 60
-    public var maxAssociations = 5
-    /// Capacity of each virtual disc, in MiB.
-    public var virtualDiscCapacityMB = 700
-    public var logLevel = LogLevel.info
+    /// The file given with `--config`; nil reads `Configuration.defaultFilePath` when it
+    /// exists.
+    public var configurationFile: String?
+    /// The settings given as options, in command-line order, each checked already.
+    public var settings: [ConfigurationSetting]
 
-    public init() {}
-
-    /// The usage text of `mediacenterd --help`.
-    public static let usage = """
-        Usage: mediacenterd [options]
-
-        Receives DICOM images (C-STORE) and burns each patient to a verified disc.
-
-        Options:
-          --data-dir DIR                 database, spool, disc images and control socket
-                                         (default /var/lib/mediacenter)
-          --port N                       DICOM listening port, 1-65535 (default 104)
-          --bind-address ADDRESS         IPv4 address to listen on (default 0.0.0.0, all)
-          --ae-title AET                 called AE title, 1-16 characters (default CDP_PRINTER)
-          --completion-timeout SECONDS   idle time after which a patient is finished,
-                                         1-86400 (default 60)
-          --max-associations N           simultaneous associations, 1-64 (default 5)
-          --virtual-disc-capacity MB     capacity of each virtual disc in MiB, 1-1000000
-                                         (default 700, a CD)
-          --log-level LEVEL              error, warning, notice, info or debug (default info)
-          --help                         show this text
-          --version                      show the version
-        """
+    /// Makes a command line without options.
+    public init(configurationFile: String? = nil, settings: [ConfigurationSetting] = []) {
+        self.configurationFile = configurationFile
+        self.settings = settings
+    }
 
     /// The result of parsing the command line.
     public enum Parsed: Equatable, Sendable {
+        /// Run the daemon with these options.
         case run(DaemonOptions)
+        /// Print the configuration these options give, as a configuration file, and exit.
+        case printConfiguration(DaemonOptions)
         case help
         case version
     }
 
-    /// Parses `arguments` (without the program name).
-    /// - Throws: `MediaCenterError` with code `.invalidArgument`, naming the option, the
-    ///   value and what is allowed.
+    /// Parses `arguments` (without the program name). An option's value follows it as the
+    /// next argument or after `=`, as in `--port=11112`. When an option is given twice,
+    /// the last one counts.
+    /// - Throws: `ConfigurationError` naming the option, the value and what is allowed.
     public static func parse(_ arguments: [String]) throws -> Parsed {
         var options = DaemonOptions()
+        var printsConfiguration = false
         var remaining = arguments[...]
 
-        func value(for option: String) throws -> String {
-            guard let next = remaining.popFirst() else {
-                throw MediaCenterError(.invalidArgument, "missing value for \(option); see --help")
-            }
-            return next
-        }
-
-        func number(for option: String, in range: ClosedRange<Int>) throws -> Int {
-            let text = try value(for: option)
-            guard let parsed = Int(text), range.contains(parsed) else {
-                throw MediaCenterError(
-                    .invalidArgument,
-                    "invalid value '\(text)' for \(option): expected a whole number from "
-                        + "\(range.lowerBound) to \(range.upperBound)")
-            }
-            return parsed
-        }
-
         while let argument = remaining.popFirst() {
-            switch argument {
+            var option = argument
+            var attachedValue: String?
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                option = String(argument[..<equals])
+                attachedValue = String(argument[argument.index(after: equals)...])
+            }
+            func value() throws -> String {
+                guard let text = attachedValue ?? remaining.popFirst() else {
+                    throw ConfigurationError(problems: [
+                        "missing value for \(option); see mediacenterd --help"
+                    ])
+                }
+                return text
+            }
+
+            switch option {
             case "--help", "-h":
                 return .help
             case "--version":
                 return .version
-            case "--data-dir":
-                options.dataDirectory = try value(for: argument)
-            case "--port":
-                options.port = try number(for: argument, in: 1...65535)
-            case "--bind-address":
-                let address = try value(for: argument)
-                var parsed = in_addr()
-                guard inet_pton(AF_INET, address, &parsed) == 1 else {
-                    throw MediaCenterError(
-                        .invalidArgument,
-                        "invalid value '\(address)' for --bind-address: expected an IPv4 "
-                            + "address such as 0.0.0.0 or 127.0.0.1")
+            case "--print-config":
+                printsConfiguration = true
+            case "--config":
+                let path = try value()
+                guard !path.isEmpty else {
+                    throw ConfigurationError(problems: [
+                        "option --config \"\": expected the path of a configuration file"
+                    ])
                 }
-                options.bindAddress = address
-            case "--ae-title":
-                options.aeTitle = try validatedAETitle(try value(for: argument))
-            case "--completion-timeout":
-                options.completionTimeout = try number(for: argument, in: 1...86400)
-            case "--max-associations":
-                options.maxAssociations = try number(for: argument, in: 1...64)
-            case "--virtual-disc-capacity":
-                options.virtualDiscCapacityMB = try number(for: argument, in: 1...1_000_000)
-            case "--log-level":
-                let text = try value(for: argument)
-                guard let level = LogLevel.named(text) else {
-                    throw MediaCenterError(
-                        .invalidArgument,
-                        "invalid value '\(text)' for --log-level: expected error, warning, "
-                            + "notice, info or debug")
-                }
-                options.logLevel = level
+                options.configurationFile = path
             default:
-                throw MediaCenterError(
-                    .invalidArgument, "unknown option '\(argument)'; see mediacenterd --help")
+                guard let key = ConfigurationKey.forOption(option) else {
+                    throw ConfigurationError(problems: [unknownOptionMessage(option)])
+                }
+                let setting = ConfigurationSetting(
+                    key: key, value: try value().trimmingCharacters(in: .whitespaces),
+                    source: .option(option))
+                // Checked here so that a wrong option is reported before any file is read.
+                var check = Configuration()
+                try check.apply([setting])
+                options.settings.append(setting)
             }
         }
-        return .run(options)
+        return printsConfiguration ? .printConfiguration(options) : .run(options)
     }
 
-    /// Checks an AE title: 1 to 16 characters of printable ASCII without backslash, and not
-    /// only spaces.
-    static func validatedAETitle(_ title: String) throws -> String {
-        let trimmed = title.trimmingCharacters(in: .whitespaces)
-        let printable = title.utf8.allSatisfy {
-            $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\")
+    /// Reads the configuration file and applies the options over it: built-in defaults,
+    /// then the file, then the options.
+    /// - Parameter defaultFilePath: The file read when `--config` was not given; its
+    ///   absence is fine.
+    /// - Throws: `ConfigurationError` when the file given with `--config` is missing, when
+    ///   a file cannot be read, or when it has invalid lines or values.
+    public func loadConfiguration(
+        defaultFilePath: String = Configuration.defaultFilePath
+    ) throws -> LoadedConfiguration {
+        let path = configurationFile ?? defaultFilePath
+        let fileSettings = try ConfigurationFile.read(
+            path, missingIsFine: configurationFile == nil)
+
+        var configuration = Configuration()
+        if let fileSettings {
+            try configuration.apply(fileSettings)
         }
-        guard !trimmed.isEmpty, title.utf8.count <= 16, printable else {
-            throw MediaCenterError(
-                .invalidArgument,
-                "invalid value '\(title)' for --ae-title: expected 1 to 16 printable ASCII "
-                    + "characters without a backslash")
+        try configuration.apply(settings)
+        return LoadedConfiguration(
+            configuration: configuration, filePath: fileSettings == nil ? nil : path)
+    }
+
+    /// The usage text of `mediacenterd --help`, with one entry per configuration key.
+    public static var usage: String {
+        var lines = [
+            "Usage: mediacenterd [--config FILE] [options]",
+            "",
+            "Receives DICOM images (C-STORE) and burns each patient to a verified disc.",
+            "",
+            "Settings come from the built-in defaults, then the configuration file, then the",
+            "options below, each of which overrides the file's key of the same name.",
+            "",
+        ]
+        lines += usageEntry(
+            "--config FILE",
+            "read settings from FILE, which must exist; without this option, "
+                + "\(Configuration.defaultFilePath) is read when it exists")
+        lines += usageEntry(
+            "--print-config",
+            "print the configuration that results from the file and the options, as a "
+                + "configuration file, and exit")
+        lines += usageEntry("--help", "show this text")
+        lines += usageEntry("--version", "show the version")
+
+        lines += ["", "Settings (option, then the key in the configuration file):"]
+        for key in ConfigurationKey.all {
+            let aliases = key.aliases.map { ", \($0)" }.joined()
+            var text =
+                "\(key.name): \(key.summary). Allowed: \(key.allowed). Default: "
+                + "\(key.defaultValue)."
+            if !key.inEffect {
+                text += " Not in effect yet: checked but ignored."
+            }
+            lines += usageEntry("\(key.option)\(aliases) \(key.placeholder)", text)
         }
-        return trimmed
+        return lines.joined(separator: "\n")
+    }
+
+    /// Formats one entry of the usage text: the option from column 3 and its description
+    /// from column 34, wrapped to 80 columns. A long option gets a line of its own.
+    private static func usageEntry(_ option: String, _ text: String) -> [String] {
+        let indent = String(repeating: " ", count: 33)
+        let wrapped = wrapWords(text, width: 80 - indent.count)
+        let head = "  " + option
+        var lines: [String] = []
+        if head.count < indent.count - 1 {
+            let padding = String(repeating: " ", count: indent.count - head.count)
+            lines.append(head + padding + (wrapped.first ?? ""))
+            lines += wrapped.dropFirst().map { indent + $0 }
+        } else {
+            lines.append(head)
+            lines += wrapped.map { indent + $0 }
+        }
+        return lines
+    }
+
+    private static func unknownOptionMessage(_ option: String) -> String {
+        var message = "unknown option \(String(reflecting: option))"
+        let options =
+            ["--config", "--print-config", "--help", "--version"]
+            + ConfigurationKey.all.flatMap { [$0.option] + $0.aliases }
+        if let suggestion = closestMatch(to: option, among: options) {
+            message += "; did you mean \(suggestion)?"
+        } else {
+            message += "; see mediacenterd --help"
+        }
+        return message
     }
 }
 
-extension LogLevel {
-    /// The level with the name `name`, as `--log-level` takes it.
-    public static func named(_ name: String) -> LogLevel? {
-        [LogLevel.error, .warning, .notice, .info, .debug].first { $0.description == name }
+/// The configuration the daemon runs with, and the file it came from.
+public struct LoadedConfiguration: Sendable, Equatable {
+    public var configuration: Configuration
+    /// The configuration file that was read; nil when there was none.
+    public var filePath: String?
+
+    /// Makes a loaded configuration.
+    public init(configuration: Configuration, filePath: String?) {
+        self.configuration = configuration
+        self.filePath = filePath
     }
 }

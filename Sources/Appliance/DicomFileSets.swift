@@ -7,9 +7,16 @@ import MediaCenterCore
 public struct DicomFileSets: FileSetMaking {
     /// Our AE title, written as Source AE Title into each file on the disc.
     public let sourceAETitle: String
+    /// The File-set Consistency Flag of each DICOMDIR.
+    public let consistencyFlag: FileSetConsistencyFlag
 
-    public init(sourceAETitle: String) {
+    /// Makes the file-set maker.
+    public init(
+        sourceAETitle: String,
+        consistencyFlag: FileSetConsistencyFlag = .noKnownInconsistencies
+    ) {
         self.sourceAETitle = sourceAETitle
+        self.consistencyFlag = consistencyFlag
     }
 
     public func makeFileSet(_ plan: DiscPlan, into directory: String) throws {
@@ -23,6 +30,6 @@ public struct DicomFileSets: FileSetMaking {
             patientID: plan.collection.patientIDGenerated ? plan.collection.patientID : nil,
             sourceAETitle: sourceAETitle, fileSetID: "MEDIACENTER\(plan.collection.id % 100_000)",
             discNumber: plan.discNumber, discCount: plan.discCount, createdAt: Date())
-        _ = try FileSetBuilder().build(fileSet, into: directory)
+        _ = try FileSetBuilder(consistencyFlag: consistencyFlag).build(fileSet, into: directory)
     }
 }

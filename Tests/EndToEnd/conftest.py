@@ -52,20 +52,24 @@ def free_port() -> int:
 class Daemon:
     """A running mediacenterd and the console commands that talk to it."""
 
-    def __init__(self, data_dir: Path, extra: list[str]):
+    def __init__(self, data_dir: Path, extra: list[str], listen_options: bool = True):
+        """`listen_options` False leaves out --data-dir, --bind-address and --port, for a
+        test whose configuration file sets them to `data_dir`, 127.0.0.1 and `port`."""
         self.data_dir = data_dir
         self.port = free_port()
         self.bin = binary_folder()
         self.log_path = data_dir.parent / f"{data_dir.name}-daemon.log"
         self.extra = extra
+        self.listen_options = listen_options
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
+        listen = ["--data-dir", str(self.data_dir), "--bind-address", "127.0.0.1",
+                  "--port", str(self.port)] if self.listen_options else []
         self.process = subprocess.Popen(
-            [str(self.bin / "mediacenterd"), "--data-dir", str(self.data_dir),
-             "--bind-address", "127.0.0.1", "--port", str(self.port), *self.extra],
+            [str(self.bin / "mediacenterd"), *listen, *self.extra],
             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -321,7 +321,7 @@ class TestCommandLine:
             capture_output=True, text=True, timeout=30)
 
         assert result.returncode == 2
-        assert "'0'" in result.stderr
+        assert '--port "0"' in result.stderr
         assert "1 to 65535" in result.stderr
 
     def test_console_without_daemon_exits_3(self, tmp_path):

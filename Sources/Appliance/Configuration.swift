@@ -1,0 +1,150 @@
+import DicomNetwork
+import FileSetBuilder
+import Foundation
+import MediaCenterCore
+
+/// Every setting of mediacenterd, each with its built-in default.
+///
+/// The settings come from the defaults, then the configuration file, then the command-line
+/// options (`DaemonOptions.loadConfiguration`). `ConfigurationKey.all` names each setting,
+/// checks its values and formats it, for the file, the options, `--help` and
+/// `--print-config` alike.
+public struct Configuration: Sendable, Equatable {
+    /// Folder for the database, the spool, the disc images and the control socket.
+    public var dataDirectory = "/var/lib/mediacenter"
+    /// Called AE titles the Storage SCP accepts, without leading or trailing spaces. The
+    /// first one is also written as Source AE Title into the files on each disc.
+    public var aeTitles = ["CDP_PRINTER"]
+    /// TCP port of the DICOM listener.
+    public var port = 104
+    /// Numeric IPv4 or IPv6 address of the DICOM listener; 0.0.0.0 is every IPv4 interface.
+    public var bindAddress = "0.0.0.0"
+    /// Associations served at once.
+    public var maxAssociations = 5
+    /// Largest PDU the Storage SCP receives, in bytes.
+    public var maxPDUSize = 16384
+    /// Seconds to wait for the A-ASSOCIATE-RQ after a connection opens (ARTIM timer).
+    public var associationTimeout = 10
+    /// Seconds to wait for each DIMSE message or data PDU.
+    public var dimseTimeout = 30
+    /// Whether only peers on the access list may connect; false is open mode for a lab.
+    /// Read and checked, but not used by the daemon yet.
+    public var accessControl = true
+    /// Whether the Storage SCP also accepts the extended set of storage SOP classes.
+    /// Read and checked, but not used by the daemon yet.
+    public var extendedSOPClasses = false
+    /// Transfer syntax that received instances are converted to; nil keeps them as received.
+    /// Only Explicit and Implicit VR Little Endian are allowed. Read and checked, but not
+    /// used by the daemon yet.
+    public var transcodeTo: TransferSyntax? = nil
+    /// Percentage of the spool file system in use above which a C-STORE gets status A700.
+    /// Read and checked, but not used by the daemon yet.
+    public var spoolHighWater = 90
+    /// Seconds without a new instance after which a patient counts as finished.
+    public var completionTimeout = 60
+    /// Capacity of each virtual disc, in MiB.
+    public var virtualDiscCapacityMiB = 700
+    /// File-set Consistency Flag (0004,1212) of every DICOMDIR the daemon writes.
+    public var consistencyFlag = FileSetConsistencyFlag.noKnownInconsistencies
+    /// The most verbose level that is logged.
+    public var logLevel = LogLevel.info
+
+    /// Makes the built-in defaults.
+    public init() {}
+
+    /// The file read at start when `--config` is not given; its absence is fine.
+    public static let defaultFilePath = "/etc/mediacenter/mediacenter.conf"
+
+    /// The valid range of `port`. Port 0 (any free port) is left out because the peers
+    /// must know the port.
+    public static let portRange = 1...65535
+    /// The valid range of `spoolHighWater`, in percent.
+    public static let spoolHighWaterRange = 1...99
+    /// The valid range of `completionTimeout`, in seconds.
+    public static let completionTimeoutRange = 1...86400
+    /// The valid range of `virtualDiscCapacityMiB`.
+    public static let virtualDiscCapacityRange = 1...1_000_000
+    /// The valid number of entries in `aeTitles`.
+    public static let aeTitleCountRange = 1...16
+
+    /// The Storage SCP's settings.
+    public var storageSCP: StorageSCPConfiguration {
+        StorageSCPConfiguration(
+            aeTitles: aeTitles, bindAddress: bindAddress, port: port,
+            maxAssociations: maxAssociations, maxPDUSize: maxPDUSize,
+            associationTimeout: associationTimeout, dimseTimeout: dimseTimeout)
+    }
+
+    /// Applies `settings` in order, so a later one overrides an earlier one of the same key.
+    /// - Throws: `ConfigurationError` listing every invalid value with its key, its source,
+    ///   and what is allowed.
+    public mutating func apply(_ settings: [ConfigurationSetting]) throws {
+        var problems: [String] = []
+        for setting in settings {
+            do {
+                try setting.key.apply(setting.value, &self)
+            } catch let error as InvalidValue {
+                problems.append(setting.describeInvalid(error))
+            }
+        }
+        if !problems.isEmpty {
+            throw ConfigurationError(problems: problems)
+        }
+    }
+}
+
+/// One `key = value` setting and where it came from.
+public struct ConfigurationSetting: Sendable, Equatable {
+    /// The origin of a setting, named in error messages.
+    public enum Source: Sendable, Equatable {
+        /// A line of a configuration file, counted from 1.
+        case file(path: String, line: Int)
+        /// A command-line option, as it was typed (an alias such as `--ae-title` included).
+        case option(String)
+    }
+
+    public var key: ConfigurationKey
+    /// The value as written, with the spaces around it removed.
+    public var value: String
+    public var source: Source
+
+    /// Makes a setting.
+    public init(key: ConfigurationKey, value: String, source: Source) {
+        self.key = key
+        self.value = value
+        self.source = source
+    }
+
+    /// Formats the message for an invalid value, such as
+    /// `mediacenter.conf:3: key "port" = "0": expected a whole number from 1 to 65535`.
+    func describeInvalid(_ error: InvalidValue) -> String {
+        let reason = error.reason.map { "\($0); " } ?? ""
+        let quoted = String(reflecting: value)
+        switch source {
+        case .file(let path, let line):
+            return "\(path):\(line): key \"\(key.name)\" = \(quoted): \(reason)"
+                + "expected \(key.allowed)"
+        case .option(let option):
+            return "option \(option) \(quoted) (key \(key.name)): \(reason)"
+                + "expected \(key.allowed)"
+        }
+    }
+}
+
+/// Every problem found in a configuration file or on the command line, one message each.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    /// Messages that each name the file and line or the option, and the fix.
+    public var problems: [String]
+
+    /// Makes an error from one or more messages.
+    public init(problems: [String]) {
+        self.problems = problems
+    }
+
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// A value that a key does not accept, with an optional reason beyond the allowed range.
+struct InvalidValue: Error {
+    var reason: String?
+}

@@ -1,0 +1,256 @@
+import Appliance
+import FileSetBuilder
+import MediaCenterCore
+import Testing
+
+/// The values each key accepts and rejects, through the configuration file and through its
+/// command-line option.
+@Suite struct ConfigurationKeyTests {
+    /// A key, values it accepts with the value `--print-config` then shows, and values it
+    /// rejects. The first and last accepted numbers are the bounds; the first two rejected
+    /// ones lie just outside them.
+    struct Case: Sendable, CustomTestStringConvertible {
+        let key: String
+        let accepted: [(value: String, shown: String)]
+        let rejected: [String]
+
+        var testDescription: String { key }
+    }
+
+    static func bounds(_ key: String, _ range: ClosedRange<Int>) -> Case {
+        Case(
+            key: key,
+            accepted: [
+                ("\(range.lowerBound)", "\(range.lowerBound)"),
+                ("\(range.upperBound)", "\(range.upperBound)"),
+            ],
+            rejected: ["\(range.lowerBound - 1)", "\(range.upperBound + 1)", "abc", "+5", "5.0"])
+    }
+
+    static let onOffValues: [(value: String, shown: String)] = [
+        ("on", "on"), ("OFF", "off"), ("Yes", "on"), ("no", "off"), ("TRUE", "on"),
+        ("false", "off"),
+    ]
+
+    static let sixteenTitles = (1...16).map { "T\($0)" }.joined(separator: ",")
+    static let seventeenTitles = (1...17).map { "T\($0)" }.joined(separator: ",")
+
+    static let cases: [Case] = [
+        Case(
+            key: "data_dir",
+            accepted: [("/", "/"), ("/srv/media center", "/srv/media center")],
+            rejected: ["", "/srv/a\u{7}b"]),
+        Case(
+            key: "ae_titles",
+            accepted: [
+                ("A", "A"), ("ABCDEFGHIJKLMNOP", "ABCDEFGHIJKLMNOP"),
+                (sixteenTitles, sixteenTitles), (" FIRST , SECOND ", "FIRST,SECOND"),
+                ("BURNER 2", "BURNER 2"),
+            ],
+            rejected: [
+                "", "ABCDEFGHIJKLMNOPQ", seventeenTitles, "A,A", "A\\B", "A,,B", "A,", "A, ,B",
+                "CAF\u{C9}",
+            ]),
+        bounds("port", 1...65535),
+        Case(
+            key: "bind_address",
+            accepted: [("127.0.0.1", "127.0.0.1"), ("::1", "::1"), ("0.0.0.0", "0.0.0.0")],
+            rejected: ["localhost", "256.0.0.1", "", "127.0.0.1:104"]),
+        bounds("max_associations", 1...1000),
+        bounds("max_pdu_size", 4096...131072),
+        bounds("association_timeout", 1...3600),
+        bounds("dimse_timeout", 1...3600),
+        Case(key: "access_control", accepted: onOffValues, rejected: ["1", "enabled", ""]),
+        Case(key: "extended_sop_classes", accepted: onOffValues, rejected: ["0", "y", ""]),
+        Case(
+            key: "transcode_to",
+            accepted: [
+                ("none", "none"), ("NONE", "none"),
+                ("1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1"),
+                ("1.2.840.10008.1.2", "1.2.840.10008.1.2"),
+            ],
+            rejected: [
+                "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.5", "1.2.840.10008.1.2.2",
+                "explicit", "",
+            ]),
+        bounds("spool_high_water", 1...99),
+        bounds("completion_timeout", 1...86400),
+        bounds("virtual_disc_capacity", 1...1_000_000),
+        Case(
+            key: "consistency_flag",
+            accepted: [("0000", "0000"), ("FFFF", "FFFF"), ("ffff", "FFFF")],
+            rejected: ["0001", "FFFE", "0xFFFF", "0", ""]),
+        Case(
+            key: "log_level",
+            accepted: [
+                ("error", "error"), ("warning", "warning"), ("notice", "notice"),
+                ("info", "info"), ("debug", "debug"), ("DEBUG", "debug"),
+            ],
+            rejected: ["loud", "warn", ""]),
+    ]
+
+    /// Parses `key = value` as the only line of a configuration file.
+    static func parseFileLine(_ key: String, _ value: String) throws -> Configuration {
+        var configuration = Configuration()
+        let settings = try ConfigurationFile.parse(
+            Array("\(key) = \(value)\n".utf8), path: "test.conf")
+        try configuration.apply(settings)
+        return configuration
+    }
+
+    /// Parses the option of `key` with `value`, with no configuration file.
+    static func parseOption(_ key: ConfigurationKey, _ value: String) throws -> Configuration {
+        guard case .run(let options) = try DaemonOptions.parse([key.option, value]) else {
+            throw ConfigurationError(problems: ["expected options to run with"])
+        }
+        return try options.loadConfiguration(defaultFilePath: "/nonexistent/mediacenter.conf")
+            .configuration
+    }
+
+    @Test func casesCoverEveryKey() {
+        #expect(Self.cases.map(\.key) == ConfigurationKey.all.map(\.name))
+    }
+
+    @Test(arguments: cases)
+    func acceptedValuesAreStored(_ testCase: Case) throws {
+        let key = try #require(ConfigurationKey.named(testCase.key))
+
+        for (value, shown) in testCase.accepted {
+            let fromFile = try Self.parseFileLine(key.name, value)
+            let fromOption = try Self.parseOption(key, value)
+
+            #expect(key.value(in: fromFile) == shown, "file value \(value)")
+            #expect(key.value(in: fromOption) == shown, "option value \(value)")
+        }
+    }
+
+    @Test(arguments: cases)
+    func rejectedValuesNameKeyValueAndRange(_ testCase: Case) throws {
+        let key = try #require(ConfigurationKey.named(testCase.key))
+
+        for value in testCase.rejected {
+            let fileError = #expect(throws: ConfigurationError.self, "file value \(value)") {
+                try Self.parseFileLine(key.name, value)
+            }
+            let fileMessage = fileError?.description ?? ""
+            #expect(fileMessage.hasPrefix("test.conf:1: key \"\(key.name)\" = "))
+            #expect(fileMessage.contains(String(reflecting: value)))
+            #expect(fileMessage.hasSuffix("expected \(key.allowed)"))
+
+            let optionError = #expect(throws: ConfigurationError.self, "option value \(value)") {
+                try Self.parseOption(key, value)
+            }
+            let optionMessage = optionError?.description ?? ""
+            #expect(optionMessage.contains(key.option))
+            #expect(optionMessage.contains(String(reflecting: value)))
+            #expect(optionMessage.hasSuffix("expected \(key.allowed)"))
+        }
+    }
+
+    @Test func defaultsMatchTheProduct() {
+        let configuration = Configuration()
+
+        #expect(configuration.dataDirectory == "/var/lib/mediacenter")
+        #expect(configuration.aeTitles == ["CDP_PRINTER"])
+        #expect(configuration.port == 104)
+        #expect(configuration.bindAddress == "0.0.0.0")
+        #expect(configuration.maxAssociations == 5)
+        #expect(configuration.maxPDUSize == 16384)
+        #expect(configuration.associationTimeout == 10)
+        #expect(configuration.dimseTimeout == 30)
+        #expect(configuration.accessControl == true)
+        #expect(configuration.extendedSOPClasses == false)
+        #expect(configuration.transcodeTo == nil)
+        #expect(configuration.spoolHighWater == 90)
+        #expect(configuration.completionTimeout == 60)
+        #expect(configuration.virtualDiscCapacityMiB == 700)
+        #expect(configuration.consistencyFlag == .noKnownInconsistencies)
+        #expect(configuration.logLevel == .info)
+    }
+
+    @Test func defaultValuesAreFormattedAsInTheFile() {
+        let expected = [
+            "data_dir": "/var/lib/mediacenter", "ae_titles": "CDP_PRINTER", "port": "104",
+            "bind_address": "0.0.0.0", "max_associations": "5", "max_pdu_size": "16384",
+            "association_timeout": "10", "dimse_timeout": "30", "access_control": "on",
+            "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
+            "completion_timeout": "60", "virtual_disc_capacity": "700",
+            "consistency_flag": "0000", "log_level": "info",
+        ]
+
+        for key in ConfigurationKey.all {
+            #expect(key.defaultValue == expected[key.name], "\(key.name)")
+        }
+        #expect(ConfigurationKey.all.count == expected.count)
+    }
+
+    @Test func storedValuesReachTheirProperties() throws {
+        let text = """
+            data_dir = /srv/mediacenter
+            ae_titles = FIRST,SECOND
+            port = 11112
+            bind_address = ::1
+            max_associations = 7
+            max_pdu_size = 65536
+            association_timeout = 11
+            dimse_timeout = 31
+            access_control = off
+            extended_sop_classes = on
+            transcode_to = 1.2.840.10008.1.2
+            spool_high_water = 80
+            completion_timeout = 61
+            virtual_disc_capacity = 4700
+            consistency_flag = FFFF
+            log_level = debug
+            """
+        var configuration = Configuration()
+        try configuration.apply(ConfigurationFile.parse(Array(text.utf8), path: "test.conf"))
+
+        #expect(configuration.dataDirectory == "/srv/mediacenter")
+        #expect(configuration.aeTitles == ["FIRST", "SECOND"])
+        #expect(configuration.port == 11112)
+        #expect(configuration.bindAddress == "::1")
+        #expect(configuration.maxAssociations == 7)
+        #expect(configuration.maxPDUSize == 65536)
+        #expect(configuration.associationTimeout == 11)
+        #expect(configuration.dimseTimeout == 31)
+        #expect(configuration.accessControl == false)
+        #expect(configuration.extendedSOPClasses == true)
+        #expect(configuration.transcodeTo == .implicitVRLittleEndian)
+        #expect(configuration.spoolHighWater == 80)
+        #expect(configuration.completionTimeout == 61)
+        #expect(configuration.virtualDiscCapacityMiB == 4700)
+        #expect(configuration.consistencyFlag == .inconsistenciesMayBePresent)
+        #expect(configuration.logLevel == .debug)
+    }
+
+    @Test func storageSCPSettingsComeFromTheKeys() throws {
+        var configuration = Configuration()
+        configuration.aeTitles = ["FIRST", "SECOND"]
+        configuration.bindAddress = "127.0.0.1"
+        configuration.port = 11112
+        configuration.maxAssociations = 7
+        configuration.maxPDUSize = 65536
+        configuration.associationTimeout = 11
+        configuration.dimseTimeout = 31
+
+        let scp = configuration.storageSCP
+
+        #expect(scp.aeTitles == ["FIRST", "SECOND"])
+        #expect(scp.bindAddress == "127.0.0.1")
+        #expect(scp.port == 11112)
+        #expect(scp.maxAssociations == 7)
+        #expect(scp.maxPDUSize == 65536)
+        #expect(scp.associationTimeout == 11)
+        #expect(scp.dimseTimeout == 31)
+        try scp.validate()
+    }
+
+    @Test func keysAndOptionsAreUnique() {
+        let names = ConfigurationKey.all.map(\.name)
+        let options = ConfigurationKey.all.flatMap { [$0.option] + $0.aliases }
+
+        #expect(Set(names).count == names.count)
+        #expect(Set(options).count == options.count)
+    }
+}
