@@ -108,7 +108,8 @@ public final class AccessControl: Sendable {
         _ = try HostPattern(checked.host)
         if let port = entry.port, !(1...65535).contains(port) {
             throw MediaCenterError(
-                .invalidArgument, "port \(port) is outside 1 to 65535; give the port on which "
+                .invalidArgument,
+                "port \(port) is outside 1 to 65535; give the port on which "
                     + "\(checked.aeTitle) accepts associations, or leave it out")
         }
         guard entry.description.count <= 128,
@@ -214,9 +215,15 @@ enum HostPattern: Equatable {
         }
         var ipv6 = in6_addr()
         guard inet_pton(AF_INET6, text, &ipv6) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: &ipv6) { Array($0) }
+        return unmapped(withUnsafeBytes(of: &ipv6) { Array($0) })
+    }
+
+    /// Returns the 4 bytes of the IPv4 address inside an IPv4-mapped IPv6 address, and any
+    /// other address unchanged.
+    static func unmapped(_ bytes: [UInt8]) -> [UInt8] {
         let mappedPrefix: [UInt8] = Array(repeating: 0, count: 10) + [0xFF, 0xFF]
-        return Array(bytes.prefix(12)) == mappedPrefix ? Array(bytes.suffix(4)) : bytes
+        return bytes.count == 16 && Array(bytes.prefix(12)) == mappedPrefix
+            ? Array(bytes.suffix(4)) : bytes
     }
 }
 
@@ -274,19 +281,10 @@ public final class HostResolver: Sendable {
                 var ipv6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
                     $0.pointee.sin6_addr
                 }
-                let bytes = withUnsafeBytes(of: &ipv6) { Array($0) }
-                addresses.append(HostPattern.addressBytes(ipv6Text(bytes)) ?? bytes)
+                addresses.append(HostPattern.unmapped(withUnsafeBytes(of: &ipv6) { Array($0) }))
             }
             current = entry.ai_next
         }
         return addresses
-    }
-
-    private static func ipv6Text(_ bytes: [UInt8]) -> String {
-        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        var address = in6_addr()
-        withUnsafeMutableBytes(of: &address) { $0.copyBytes(from: bytes) }
-        guard inet_ntop(AF_INET6, &address, &text, socklen_t(text.count)) != nil else { return "" }
-        return String(cString: text)
     }
 }

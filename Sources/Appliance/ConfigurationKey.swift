@@ -115,25 +115,23 @@ extension ConfigurationKey {
             name: "dimse_timeout", option: "--dimse-timeout", placeholder: "SECONDS",
             summary: "seconds to wait for each DIMSE message or data PDU of an association",
             range: StorageSCPConfiguration.timeoutRange, \.dimseTimeout),
-        // TODO: the next four keys are read and checked, but the daemon ignores them until
-        // their features are built; set `inEffect` to true when one is wired in.
         onOff(
             name: "access_control", option: "--access-control",
             summary: "accept only the peers on the access list; off accepts every peer "
                 + "(open mode, for a lab)",
-            inEffect: false, \.accessControl),
+            inEffect: true, \.accessControl),
         onOff(
             name: "extended_sop_classes", option: "--extended-sop-classes",
             summary: "also accept the extended set of storage SOP classes",
             inEffect: false, \.extendedSOPClasses),
         ConfigurationKey(
             name: "transcode_to", option: "--transcode-to", aliases: [], placeholder: "UID",
-            summary: "transfer syntax that received instances are converted to; none keeps "
-                + "them as received",
+            summary: "transfer syntax that received instances are converted to before they "
+                + "are stored; none stores each data set byte for byte as received",
             allowed: "none, \(TransferSyntax.explicitVRLittleEndian.rawValue) (Explicit VR "
                 + "Little Endian) or \(TransferSyntax.implicitVRLittleEndian.rawValue) "
                 + "(Implicit VR Little Endian)",
-            inEffect: false,
+            inEffect: true,
             apply: { text, configuration in
                 configuration.transcodeTo = try parseTranscodeTarget(text)
             },
@@ -143,7 +141,7 @@ extension ConfigurationKey {
             placeholder: "PERCENT",
             summary: "percentage of the spool file system in use above which a new C-STORE "
                 + "gets status A700 (out of resources)",
-            allowed: wholeNumberText(Configuration.spoolHighWaterRange), inEffect: false,
+            allowed: wholeNumberText(Configuration.spoolHighWaterRange), inEffect: true,
             apply: { text, configuration in
                 configuration.spoolHighWater = try parseWholeNumber(
                     text, in: Configuration.spoolHighWaterRange)

@@ -62,7 +62,7 @@ public enum Daemon {
 
         do {
             let running = try start(configuration, logger: logger)
-            waitForStop(signals, logger: logger)
+            waitForStop(signals, openMode: !configuration.accessControl, logger: logger)
             _ = sd_notify(0, "STOPPING=1")
             running.stop()
             logger.notice("mediacenterd stopped")
@@ -133,10 +133,20 @@ public enum Daemon {
                 stagingDirectory: data + "/staging"))
         try engine.start()
 
+        let accessControl = try AccessControl(store: store, enabled: configuration.accessControl)
+        if !configuration.accessControl {
+            logger.warning(Self.openModeWarning)
+        } else if accessControl.list.isEmpty {
+            logger.warning(
+                "the access list is empty, so every association is rejected; add the "
+                    + "sending systems with mediacenterctl aet add AET HOST")
+        }
+
         let listener = "\(configuration.bindAddress):\(configuration.port)"
         let aeTitles = configuration.aeTitles.joined(separator: ",")
         let control = ControlServer(
             path: data + "/" + controlSocketName, store: store, engine: engine,
+            accessControl: accessControl,
             status: {
                 [
                     "version": ImplementationIdentity.productVersion,
@@ -145,8 +155,11 @@ public enum Daemon {
             })
         try control.start()
 
-        let scp = StorageSCP(
-            configuration: configuration.storageSCP, delegate: Ingest(spool: spool, store: store))
+        let ingest = Ingest(
+            spool: spool, store: store, accessControl: accessControl,
+            highWaterPercent: configuration.spoolHighWater,
+            transcodeTo: configuration.transcodeTo)
+        let scp = StorageSCP(configuration: configuration.storageSCP, delegate: ingest)
         do {
             try scp.start()
         } catch {
@@ -182,11 +195,21 @@ public enum Daemon {
         return descriptor
     }
 
-    private static func waitForStop(_ signals: sigset_t, logger: Logger) {
+    static let openModeWarning =
+        "access control is off (open mode): every calling AE title from every host is "
+        + "accepted; set access_control = on outside a lab"
+
+    /// Waits for SIGTERM or SIGINT. In open mode the warning about it is logged again every
+    /// hour, so that it stays in sight in the journal.
+    private static func waitForStop(_ signals: sigset_t, openMode: Bool, logger: Logger) {
         var signals = signals
         while true {
-            var received: Int32 = 0
-            guard sigwait(&signals, &received) == 0 else { continue }
+            var hour = timespec(tv_sec: 3600, tv_nsec: 0)
+            let received = sigtimedwait(&signals, nil, &hour)
+            if received < 0 {
+                if errno == EAGAIN && openMode { logger.warning(openModeWarning) }
+                continue
+            }
             if received == SIGHUP {
                 logger.notice("SIGHUP received; this version reads its settings only at start")
                 continue

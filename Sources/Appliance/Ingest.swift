@@ -51,8 +51,7 @@ public final class Ingest: StorageDelegate {
         ]
         var temporary = instance.temporaryPath
 
-        if highWaterPercent < 100, let used = spool.usedPercent(), used > Double(highWaterPercent)
-        {
+        if highWaterPercent < 100, let used = spool.usedPercent(), used > Double(highWaterPercent) {
             unlink(temporary)
             return reject(
                 0xA700,
@@ -147,12 +146,14 @@ public final class Ingest: StorageDelegate {
         if let replaced = outcome.replacedSpoolPath {
             unlink(replaced)
             if let earlier = outcome.replacedInCollection {
-                let removal = outcome.removedEmptyCollection ? ", which is now empty and removed" : ""
+                let removal =
+                    outcome.removedEmptyCollection ? ", which is now empty and removed" : ""
                 logger.info(
                     "C-STORE status 0000: duplicate instance moved here from job \(earlier)"
                         + removal, stored)
             } else {
-                logger.info("C-STORE status 0000: duplicate instance replaced the earlier copy", stored)
+                logger.info(
+                    "C-STORE status 0000: duplicate instance replaced the earlier copy", stored)
             }
         } else {
             logger.info("C-STORE status 0000: instance stored", stored)

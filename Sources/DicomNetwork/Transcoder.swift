@@ -5,7 +5,9 @@ import MediaCenterCore
 public enum Transcoder {
     /// The transfer syntaxes a received instance may be transcoded to: the two
     /// uncompressed little endian ones, which every decoder here can produce.
-    public static let targets: [TransferSyntax] = [.explicitVRLittleEndian, .implicitVRLittleEndian]
+    public static let targets: [TransferSyntax] = [
+        .explicitVRLittleEndian, .implicitVRLittleEndian,
+    ]
 
     /// Writes the PS3.10 file at `source` to `destination` (which must not exist) in
     /// `transferSyntax`, with `mcd_transcode_file`. The File Meta Information stays as it

@@ -68,7 +68,8 @@ while let argument = arguments.popFirst() {
     case "--all":
         all = true
     case "--port":
-        guard let value = arguments.popFirst(), let number = Int(value), (1...65535).contains(number)
+        guard let value = arguments.popFirst(), let number = Int(value),
+            (1...65535).contains(number)
         else {
             fail("--port needs a port number from 1 to 65535", code: 2)
         }

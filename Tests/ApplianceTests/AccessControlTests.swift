@@ -32,7 +32,8 @@ import Testing
     }
 
     func request(_ calling: String, from address: String) -> AssociationRequest {
-        AssociationRequest(callingAETitle: calling, calledAETitle: "CDP_PRINTER", peerAddress: address)
+        AssociationRequest(
+            callingAETitle: calling, calledAETitle: "CDP_PRINTER", peerAddress: address)
     }
 
     func control(enabled: Bool = true, names: FakeNames = FakeNames([:])) throws -> AccessControl {
@@ -108,16 +109,17 @@ import Testing
         #expect(try access.remove("CT") == nil)
     }
 
-    @Test(arguments: [
-        ("", "10.0.0.1", nil, "empty"),
-        ("SEVENTEEN_CHARS_X", "10.0.0.1", nil, "at most 16"),
-        ("BACK\\SLASH", "10.0.0.1", nil, "backslash"),
-        ("CT", "10.0.0.0/33", nil, "not a valid subnet"),
-        ("CT", "999.1.1.1", nil, "neither"),
-        ("CT", "bad_name!", nil, "neither"),
-        ("CT", "10.0.0.1", 0, "outside 1 to 65535"),
-        ("CT", "10.0.0.1", 70000, "outside 1 to 65535"),
-    ] as [(String, String, Int?, String)])
+    @Test(
+        arguments: [
+            ("", "10.0.0.1", nil, "empty"),
+            ("SEVENTEEN_CHARS_X", "10.0.0.1", nil, "at most 16"),
+            ("BACK\\SLASH", "10.0.0.1", nil, "backslash"),
+            ("CT", "10.0.0.0/33", nil, "not a valid subnet"),
+            ("CT", "999.1.1.1", nil, "neither"),
+            ("CT", "bad_name!", nil, "neither"),
+            ("CT", "10.0.0.1", 0, "outside 1 to 65535"),
+            ("CT", "10.0.0.1", 70000, "outside 1 to 65535"),
+        ] as [(String, String, Int?, String)])
     func invalidEntriesAreRejectedByName(
         title: String, host: String, port: Int?, expected: String
     ) throws {

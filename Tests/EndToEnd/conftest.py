@@ -49,12 +49,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# Calling AE titles of the peers the tests use: DCMTK's tools and pynetdicom.
+TEST_AE_TITLES = ("TESTSCU", "ECHOSCU", "STORESCU", "PYNETDICOM")
+
+
 class Daemon:
     """A running mediacenterd and the console commands that talk to it."""
 
-    def __init__(self, data_dir: Path, extra: list[str], listen_options: bool = True):
+    def __init__(self, data_dir: Path, extra: list[str], listen_options: bool = True,
+                 allowed: tuple[str, ...] = TEST_AE_TITLES):
         """`listen_options` False leaves out --data-dir, --bind-address and --port, for a
-        test whose configuration file sets them to `data_dir`, 127.0.0.1 and `port`."""
+        test whose configuration file sets them to `data_dir`, 127.0.0.1 and `port`.
+        `allowed` lists the calling AE titles put on the access list for 127.0.0.1 once
+        the daemon runs."""
+        self.allowed = allowed
         self.data_dir = data_dir
         self.port = free_port()
         self.bin = binary_folder()
@@ -68,14 +76,21 @@ class Daemon:
         log = open(self.log_path, "ab")
         listen = ["--data-dir", str(self.data_dir), "--bind-address", "127.0.0.1",
                   "--port", str(self.port)] if self.listen_options else []
+        # An empty configuration file keeps a file at the default path out of the tests.
+        isolation = [] if any(a == "--config" or a.startswith("--config=") for a in self.extra) \
+            else ["--config", "/dev/null"]
         self.process = subprocess.Popen(
-            [str(self.bin / "mediacenterd"), *listen, *self.extra],
+            [str(self.bin / "mediacenterd"), *isolation, *listen, *self.extra],
             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 pytest.fail(f"mediacenterd exited with {self.process.returncode}:\n{self.log()}")
             if (self.data_dir / "control.sock").exists() and self._port_open():
+                listed = {entry["aeTitle"] for entry in self.access_list()}
+                for title in self.allowed:
+                    if title not in listed:
+                        self.ctl("aet", "add", title, "127.0.0.1", "--description", "test peer")
                 return
             time.sleep(0.1)
         pytest.fail(f"mediacenterd did not start within 30 s:\n{self.log()}")
@@ -109,6 +124,9 @@ class Daemon:
             pytest.fail(f"mediacenterctl {' '.join(arguments)} exited {result.returncode}: "
                         f"{result.stderr}")
         return result
+
+    def access_list(self) -> list[dict]:
+        return json.loads(self.ctl("aet", "list", "--json").stdout)["remoteAEs"]
 
     def jobs(self) -> list[dict]:
         return json.loads(self.ctl("jobs", "--json").stdout)
@@ -169,8 +187,9 @@ def make_daemon(tmp_path):
     """A factory for daemons with other options; each is stopped at the end of the test."""
     started: list[Daemon] = []
 
-    def make(*extra: str, name: str = "data") -> Daemon:
-        running = Daemon(tmp_path / name, list(extra))
+    def make(*extra: str, name: str = "data",
+             allowed: tuple[str, ...] = TEST_AE_TITLES) -> Daemon:
+        running = Daemon(tmp_path / name, list(extra), allowed=allowed)
         running.start()
         started.append(running)
         return running

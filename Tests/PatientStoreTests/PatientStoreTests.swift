@@ -136,7 +136,8 @@ import Testing
         #expect(outcome.replacedSpoolPath == folder + "/first.dcm")
         #expect(outcome.replacedInCollection == kept.collectionID)
         #expect(!outcome.removedEmptyCollection)
-        #expect(try store.instances(inCollection: kept.collectionID).map(\.sopInstanceUID) == ["1.2"])
+        #expect(
+            try store.instances(inCollection: kept.collectionID).map(\.sopInstanceUID) == ["1.2"])
         #expect(
             try store.instances(inCollection: outcome.collectionID).map(\.spoolPath)
                 == [folder + "/corrected.dcm"])
