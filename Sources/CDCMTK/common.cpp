@@ -10,6 +10,7 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcspchrs.h>
+#include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
@@ -184,4 +185,9 @@ int mcd_dataset_get_transfer_syntax(const mcd_dataset *dataset, char *buffer, si
     } catch (...) {
         return -1;
     }
+}
+
+const char *mcd_uid_name(const char *uid) {
+    if (uid == nullptr) return nullptr;
+    return dcmFindNameOfUID(uid, nullptr);
 }

@@ -7,6 +7,7 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcddirif.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcdicdir.h>
 #include <dcmtk/dcmdata/dcdirrec.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
@@ -24,6 +25,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <sys/stat.h>
@@ -406,6 +408,299 @@ OFCondition shiftAllOffsets(DcmDataset &dataset, int64_t delta) {
     return status;
 }
 
+
+// ---- DICOMDIR records that the shim writes itself ----
+
+std::string stringOf(DcmItem &item, const DcmTagKey &key); // with the DICOMDIR reader below
+
+// The SOP classes whose files DicomDirInterface of DCMTK 3.6.7 rejects for the General
+// Purpose CD-R profile ("invalid SOP class"), with the record type that PS3.3 Annex F names
+// for them. DCMTK 3.6.7 maps each class to that record type but leaves it out of its
+// profile check, so the shim checks these files and writes their records itself.
+struct ShimRecordedClass {
+    const char *sopClassUID;
+    E_DirRecType recordType;
+};
+
+const ShimRecordedClass shimRecordedClasses[] = {
+    {UID_TomotherapeuticRadiationStorage, ERT_Radiotherapy},
+    {UID_RoboticArmRadiationStorage, ERT_Radiotherapy},
+    {UID_RTRadiationRecordSetStorage, ERT_Radiotherapy},
+    {UID_RTRadiationSalvageRecordStorage, ERT_Radiotherapy},
+    {UID_TomotherapeuticRadiationRecordStorage, ERT_Radiotherapy},
+    {UID_CArmPhotonElectronRadiationRecordStorage, ERT_Radiotherapy},
+    {UID_RoboticRadiationRecordStorage, ERT_Radiotherapy},
+    {UID_RTRadiationSetDeliveryInstructionStorage, ERT_Radiotherapy},
+    {UID_RTTreatmentPreparationStorage, ERT_Radiotherapy},
+    {UID_EncapsulatedOBJStorage, ERT_EncapDoc},
+    {UID_EncapsulatedMTLStorage, ERT_EncapDoc},
+};
+
+// A file of one of shimRecordedClasses, accepted by mcd_dicomdir_add.
+struct ShimRecordedFile {
+    std::string relativePath;
+    E_DirRecType recordType;
+};
+
+// A key of a directory record with its type in PS3.3 F.5: '1' needs a value, '2' is written
+// empty when the file has no value, and 'C' is written only when the file has the key.
+struct RecordKey {
+    DcmTagKey key;
+    char type;
+};
+
+// The keys this shim writes into records of `recordType`, one of PATIENT, STUDY, SERIES
+// and the record types of shimRecordedClasses.
+const std::vector<RecordKey> &keysOf(E_DirRecType recordType) {
+    static const std::vector<RecordKey> patient = {
+        {DCM_PatientName, '2'}, {DCM_PatientID, '1'}};
+    static const std::vector<RecordKey> study = {
+        {DCM_StudyDate, '1'},
+        {DCM_StudyTime, '1'},
+        {DCM_StudyDescription, '2'},
+        {DCM_StudyInstanceUID, '1'},
+        {DCM_StudyID, '1'},
+        {DCM_AccessionNumber, '2'},
+    };
+    static const std::vector<RecordKey> series = {
+        {DCM_Modality, '1'}, {DCM_SeriesInstanceUID, '1'}, {DCM_SeriesNumber, '1'}};
+    static const std::vector<RecordKey> radiotherapy = {
+        {DCM_InstanceNumber, '1'},
+        {DCM_UserContentLabel, 'C'},
+        {DCM_UserContentLongLabel, 'C'},
+        {DCM_ContentDescription, '2'},
+        {DCM_ContentCreatorName, '2'},
+    };
+    static const std::vector<RecordKey> encapsulatedDocument = {
+        {DCM_ContentDate, '2'},
+        {DCM_ContentTime, '2'},
+        {DCM_InstanceNumber, '1'},
+        {DCM_DocumentTitle, '2'},
+        {DCM_HL7InstanceIdentifier, 'C'},
+        {DCM_ConceptNameCodeSequence, '2'},
+        {DCM_MIMETypeOfEncapsulatedDocument, '1'},
+    };
+    switch (recordType) {
+    case ERT_Patient: return patient;
+    case ERT_Study: return study;
+    case ERT_Series: return series;
+    case ERT_Radiotherapy: return radiotherapy;
+    default: return encapsulatedDocument;
+    }
+}
+
+const char *recordTypeName(E_DirRecType recordType) {
+    return recordType == ERT_Radiotherapy ? "RADIOTHERAPY" : "ENCAP DOC";
+}
+
+// The record type the shim writes for files of `sopClassUID`, or ERT_root when
+// DicomDirInterface records them.
+E_DirRecType shimRecordType(const std::string &sopClassUID) {
+    for (const ShimRecordedClass &entry : shimRecordedClasses) {
+        if (sopClassUID == entry.sopClassUID) return entry.recordType;
+    }
+    return ERT_root;
+}
+
+// The Media Storage SOP Class UID (0002,0002) of the file at `path`, or "" when its File
+// Meta Information cannot be read (DicomDirInterface then reports why).
+std::string mediaStorageSOPClass(const std::string &path) {
+    DcmMetaInfo meta;
+    if (meta.loadFile(path.c_str()).bad()) return "";
+    return stringOf(meta, DCM_MediaStorageSOPClassUID);
+}
+
+// Loads the file at `path` with the values over 4 KiB (such as the encapsulated document)
+// left on disk, because the records need only short values.
+int loadForRecords(const std::string &path, DcmFileFormat &file, mcd_error *error) {
+    OFCondition status =
+        file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096, ERM_fileOnly);
+    if (status.bad()) {
+        mcd_set_error(error, MCD_ERROR_PARSE,
+            "DcmFileFormat::loadFile failed on " + path + ": " + status.text());
+        return MCD_ERROR_PARSE;
+    }
+    return MCD_OK;
+}
+
+// Returns the first type 1 key of the records of a file of `recordType` that `dataset`
+// has no value for, or nullptr. Instance Number is left out, because the shim invents it
+// as DicomDirInterface does in invent mode.
+// NOTE: a missing Patient ID, Study Date, Study Time, Study ID or Series Number is rejected
+// here, where invent mode would make one up. The File-set Creator's media files have the
+// study and series keys always, and a Patient ID once the daemon made one for instances
+// that arrived without it.
+const DcmTagKey *missingTypeOneKey(DcmItem &dataset, E_DirRecType recordType) {
+    for (E_DirRecType level : {ERT_Patient, ERT_Study, ERT_Series, recordType}) {
+        for (const RecordKey &entry : keysOf(level)) {
+            if (entry.type != '1' || entry.key == DCM_InstanceNumber) continue;
+            if (!hasValue(dataset, entry.key)) return &entry.key;
+        }
+    }
+    return nullptr;
+}
+
+// Checks that the file at `relativePath` below `root` can get the records of
+// `recordType`: a valid file ID, Explicit VR Little Endian and the type 1 keys.
+int checkShimRecordedFile(
+    DicomDirInterface &interface, const std::string &root, const char *relativePath,
+    E_DirRecType recordType, mcd_error *error) {
+    {
+        MessageCapture capture;
+        if (!interface.isFilenameValid(relativePath)) {
+            mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
+                std::string("DicomDirInterface::isFilenameValid rejected ") + relativePath
+                    + ": " + capture.joined("no reason logged"));
+            return MCD_ERROR_INVALID_ARGUMENT;
+        }
+    }
+    DcmFileFormat file;
+    int result = loadForRecords(rootFilePath(root, relativePath), file, error);
+    if (result != MCD_OK) return result;
+
+    const std::string syntax = stringOf(*file.getMetaInfo(), DCM_TransferSyntaxUID);
+    if (syntax != UID_LittleEndianExplicitTransferSyntax) {
+        mcd_set_error(error, MCD_ERROR_UNSUPPORTED,
+            std::string(relativePath) + " has transfer syntax " + syntax
+                + ", but a STD-GEN-CD file-set takes Explicit VR Little Endian only");
+        return MCD_ERROR_UNSUPPORTED;
+    }
+    const DcmTagKey *missing = missingTypeOneKey(*file.getDataset(), recordType);
+    if (missing != nullptr) {
+        mcd_set_error(error, MCD_ERROR_UNSUPPORTED,
+            std::string("required attribute ") + DcmTag(*missing).getTagName() + " "
+                + missing->toString().c_str() + " missing in " + relativePath
+                + ", which its DICOMDIR records need (" + recordTypeName(recordType)
+                + " record)");
+        return MCD_ERROR_UNSUPPORTED;
+    }
+    return MCD_OK;
+}
+
+// Copies the keys of `recordType` from `dataset` into `record`, and Specific Character Set
+// (0008,0005) where a key value may depend on it, as DicomDirInterface does.
+OFCondition copyKeys(DcmItem &dataset, DcmDirectoryRecord &record, E_DirRecType recordType) {
+    std::vector<RecordKey> keys = keysOf(recordType);
+    keys.push_back({DCM_SpecificCharacterSet, 'C'});
+    for (const RecordKey &entry : keys) {
+        if (entry.key == DCM_SpecificCharacterSet && !record.isAffectedBySpecificCharacterSet())
+            continue;
+        DcmElement *element = nullptr;
+        OFCondition status = EC_Normal;
+        if (dataset.findAndGetElement(entry.key, element).good() && element != nullptr) {
+            status = record.insert(static_cast<DcmElement *>(element->clone()), OFTrue);
+        } else if (entry.type != 'C') {
+            status = record.insertEmptyElement(entry.key, OFTrue);
+        }
+        if (status.bad()) return status;
+    }
+    return EC_Normal;
+}
+
+// Returns the record of `recordType` below `parent` whose `key` has `value`, or nullptr.
+DcmDirectoryRecord *findRecord(
+    DcmDirectoryRecord &parent, E_DirRecType recordType, const DcmTagKey &key,
+    const std::string &value) {
+    DcmDirectoryRecord *record = nullptr;
+    while ((record = parent.nextSub(record)) != nullptr) {
+        if (record->getRecordType() == recordType && stringOf(*record, key) == value)
+            return record;
+    }
+    return nullptr;
+}
+
+// Returns the PATIENT, STUDY or SERIES record below `parent` that matches `file` by `key`,
+// or adds a new one with the keys of `recordType`.
+DcmDirectoryRecord *findOrAddRecord(
+    DcmDirectoryRecord &parent, E_DirRecType recordType, const DcmTagKey &key,
+    DcmFileFormat &file, const std::string &path, OFCondition &status) {
+    DcmDataset &dataset = *file.getDataset();
+    DcmDirectoryRecord *record = findRecord(parent, recordType, key, stringOf(dataset, key));
+    if (record != nullptr) return record;
+
+    auto created = std::make_unique<DcmDirectoryRecord>(recordType, nullptr, path.c_str(), &file);
+    status = created->error();
+    if (status.good()) status = copyKeys(dataset, *created, recordType);
+    if (status.good()) status = parent.insertSub(created.get());
+    return status.good() ? created.release() : nullptr;
+}
+
+// Adds the records of `entry` below `root`: PATIENT, STUDY and SERIES where no record
+// matches its Patient ID, Study Instance UID and Series Instance UID, then its own.
+int addRecordsOf(
+    DcmDirectoryRecord &root, const std::string &fileSetRoot, const ShimRecordedFile &entry,
+    mcd_error *error) {
+    const std::string path = rootFilePath(fileSetRoot, entry.relativePath.c_str());
+    DcmFileFormat file;
+    int result = loadForRecords(path, file, error);
+    if (result != MCD_OK) return result;
+
+    OFCondition status = EC_Normal;
+    DcmDirectoryRecord *parent = &root;
+    const std::pair<E_DirRecType, DcmTagKey> levels[] = {
+        {ERT_Patient, DCM_PatientID},
+        {ERT_Study, DCM_StudyInstanceUID},
+        {ERT_Series, DCM_SeriesInstanceUID},
+    };
+    for (const auto &level : levels) {
+        if (parent == nullptr) break;
+        parent = findOrAddRecord(*parent, level.first, level.second, file, path, status);
+    }
+
+    std::string fileID = entry.relativePath;
+    for (char &character : fileID)
+        if (character == '/') character = '\\';
+    if (parent != nullptr) {
+        auto record = std::make_unique<DcmDirectoryRecord>(
+            entry.recordType, fileID.c_str(), path.c_str(), &file);
+        status = record->error();
+        if (status.good()) status = copyKeys(*file.getDataset(), *record, entry.recordType);
+        // The same number DicomDirInterface's invent mode would give: the next in the series.
+        if (status.good() && !hasValue(*record, DCM_InstanceNumber)) {
+            const std::string number = std::to_string(parent->cardSub() + 1);
+            status = record->putAndInsertString(DCM_InstanceNumber, number.c_str());
+        }
+        if (status.good()) status = parent->insertSub(record.get());
+        if (status.good()) record.release();
+    }
+    if (status.bad()) {
+        mcd_set_error(error, MCD_ERROR_INTERNAL,
+            std::string("adding the ") + recordTypeName(entry.recordType) + " record of "
+                + entry.relativePath + " failed: " + status.text());
+        return MCD_ERROR_INTERNAL;
+    }
+    return MCD_OK;
+}
+
+// Adds the records of `files` to the DICOMDIR that DicomDirInterface wrote at `fileSetRoot`
+// and writes it again. DcmDicomDir computes every offset anew.
+int writeShimRecords(
+    const std::string &fileSetRoot, const std::vector<ShimRecordedFile> &files,
+    mcd_error *error) {
+    if (files.empty()) return MCD_OK;
+    MessageCapture capture;
+    const std::string path = rootFilePath(fileSetRoot, "DICOMDIR");
+    DcmDicomDir directory(path.c_str());
+    if (directory.error().bad()) {
+        mcd_set_error(error, MCD_ERROR_PARSE,
+            "DcmDicomDir failed to read the DICOMDIR DCMTK wrote, " + path + ": "
+                + capture.joined(directory.error().text()));
+        return MCD_ERROR_PARSE;
+    }
+    for (const ShimRecordedFile &entry : files) {
+        const int result = addRecordsOf(directory.getRootRecord(), fileSetRoot, entry, error);
+        if (result != MCD_OK) return result;
+    }
+    OFCondition status =
+        directory.write(EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_withoutGL);
+    if (status.bad()) {
+        mcd_set_error(error, MCD_ERROR_IO,
+            "DcmDicomDir::write failed in " + fileSetRoot + ": " + capture.joined(status.text()));
+        return MCD_ERROR_IO;
+    }
+    return MCD_OK;
+}
+
 } // namespace
 
 struct mcd_dicomdir {
@@ -416,6 +711,8 @@ struct mcd_dicomdir {
     std::string sourceAETitle;
     std::string sopInstanceUID;
     uint16_t consistencyFlag = 0;
+    // Files whose records the shim writes itself, in mcd_dicomdir_write.
+    std::vector<ShimRecordedFile> shimRecordedFiles;
 };
 
 namespace {
@@ -564,6 +861,15 @@ int mcd_dicomdir_add(mcd_dicomdir *dicomdir, const char *relative_path, mcd_erro
         return MCD_ERROR_INVALID_ARGUMENT;
     }
     try {
+        const E_DirRecType shimType =
+            shimRecordType(mediaStorageSOPClass(rootFilePath(dicomdir->root, relative_path)));
+        if (shimType != ERT_root) {
+            const int result = checkShimRecordedFile(
+                dicomdir->interface, dicomdir->root, relative_path, shimType, error);
+            if (result == MCD_OK) dicomdir->shimRecordedFiles.push_back({relative_path, shimType});
+            return result;
+        }
+
         MessageCapture capture;
         OFCondition status =
             dicomdir->interface.addDicomFile(relative_path, dicomdir->root.c_str());
@@ -597,6 +903,8 @@ int mcd_dicomdir_write(mcd_dicomdir *dicomdir, mcd_error *error) {
                     + capture.joined(status.text()));
             return MCD_ERROR_IO;
         }
+        const int result = writeShimRecords(dicomdir->root, dicomdir->shimRecordedFiles, error);
+        if (result != MCD_OK) return result;
         return rewriteHeader(*dicomdir, error);
     } catch (const std::exception &exception) {
         setExceptionError(error, __func__, exception.what());

@@ -15,11 +15,13 @@ final class ShimConfiguration: @unchecked Sendable {
     private let associationTimeout: Int32
     private let dimseTimeout: Int32
 
-    /// Copies the settings of `configuration` and the product's SOP class table and
-    /// implementation identity.
+    /// Copies the settings of `configuration`, the product's SOP class table (with the
+    /// extended set when the configuration accepts it) and implementation identity.
     init(_ configuration: StorageSCPConfiguration) {
         aeTitles = strdup(configuration.aeTitles.joined(separator: "\\"))
-        presentationTable = strdup(SOPClassTable.presentationTable)
+        presentationTable = strdup(
+            SOPClassTable.presentationTable(
+                includingExtended: configuration.acceptsExtendedSOPClasses))
         implementationClassUID = strdup(ImplementationIdentity.classUID)
         implementationVersionName = strdup(ImplementationIdentity.versionName)
         maxPDUSize = UInt32(configuration.maxPDUSize)

@@ -21,6 +21,9 @@ public struct StorageSCPConfiguration: Sendable, Equatable {
     public var associationTimeout: Int
     /// Seconds to wait for each DIMSE message or data PDU, 1 to 3600.
     public var dimseTimeout: Int
+    /// Whether the SCP accepts the SOP classes of `SOPClassTable.extended` besides those of
+    /// `SOPClassTable.all`. Off by default.
+    public var acceptsExtendedSOPClasses: Bool
 
     /// The valid range of `maxAssociations`.
     public static let maxAssociationsRange = 1...1000
@@ -34,7 +37,7 @@ public struct StorageSCPConfiguration: Sendable, Equatable {
     public init(
         aeTitles: [String], bindAddress: String = "0.0.0.0", port: Int = 104,
         maxAssociations: Int = 5, maxPDUSize: Int = 16384, associationTimeout: Int = 10,
-        dimseTimeout: Int = 30
+        dimseTimeout: Int = 30, acceptsExtendedSOPClasses: Bool = false
     ) {
         self.aeTitles = aeTitles
         self.bindAddress = bindAddress
@@ -43,6 +46,7 @@ public struct StorageSCPConfiguration: Sendable, Equatable {
         self.maxPDUSize = maxPDUSize
         self.associationTimeout = associationTimeout
         self.dimseTimeout = dimseTimeout
+        self.acceptsExtendedSOPClasses = acceptsExtendedSOPClasses
     }
 
     /// Checks every setting.

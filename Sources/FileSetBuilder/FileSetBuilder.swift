@@ -268,12 +268,13 @@ private func normalizedName(_ name: String) -> String {
 }
 
 /// Removes what a failed build wrote: the whole root when the build created it, else the
-/// entries a build makes inside it (DCMTK writes the DICOMDIR to DICOMDIR.tmp first, and
-/// the shim rewrites it through DICOMDIR.TMP).
+/// entries a build makes inside it (DCMTK writes the DICOMDIR to DICOMDIR.tmp first and
+/// keeps the previous one as DICOMDIR.$$$ while it replaces it, and the shim rewrites it
+/// through DICOMDIR.TMP).
 private func removeOutput(_ root: BuildRoot) {
     let names = [
         FileSetLayout.imageFolder, dicomdirName, readmeName, dicomdirName + ".tmp",
-        dicomdirName + ".TMP",
+        dicomdirName + ".$$$", dicomdirName + ".TMP",
     ]
     let paths = root.created ? [root.path] : names.map { root.path + "/" + $0 }
     for path in paths {

@@ -5,7 +5,8 @@ import MediaCenterCore
 /// must be Explicit VR Little Endian with the expected header, and every offset in it must
 /// land on a record. The records must form one PATIENT/STUDY/SERIES/instance tree that
 /// reaches each record once. Every referenced file must exist inside the root, have level 1
-/// names, and contain the instance its record names. Every planned instance must be
+/// names, and contain the instance its record names. An instance of a SOP class of
+/// `SOPClassTable` must have the record type the table gives. Every planned instance must be
 /// referenced once, and the root must contain no other files.
 struct FileSetValidator {
     /// The real path of the file-set root, symbolic links resolved.
@@ -152,6 +153,7 @@ struct FileSetValidator {
                     "the DICOMDIR record for \(path) names instance \(uid), but the file holds "
                         + "instance \(planned)")
             }
+            try checkRecordType(record, path)
             guard record.referencedTransferSyntaxUID == explicitVRLittleEndian else {
                 throw failure(
                     "instance \(uid) in \(path) has transfer syntax "
@@ -163,6 +165,20 @@ struct FileSetValidator {
             throw failure(
                 "instance \(missing.instance.sopInstanceUID) in \(missing.relativePath) has no "
                     + "DICOMDIR record")
+        }
+    }
+
+    /// Checks that the record of an instance of a SOP class of the table has the record type
+    /// the table gives. Instances of other classes, which the Storage SCP does not accept,
+    /// keep the record type DCMTK chose.
+    private func checkRecordType(_ record: DicomDirRecord, _ path: String) throws {
+        let sopClass = SOPClassTable.sopClass(
+            uid: record.referencedSOPClassUID, includingExtended: true)
+        guard let expected = sopClass?.recordType?.rawValue else { return }
+        guard record.recordType == expected else {
+            throw failure(
+                "the DICOMDIR record for \(path) has record type \(record.recordType), but "
+                    + "instances of \(record.referencedSOPClassUID) need \(expected)")
         }
     }
 

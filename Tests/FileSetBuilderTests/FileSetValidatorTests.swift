@@ -107,6 +107,17 @@ import Testing
         try expectFailure(built, listing, containing: "names instance 1.2.3")
     }
 
+    @Test("wrong record type fails")
+    func wrongRecordType() throws {
+        let built = try build()
+        defer { try? FileManager.default.removeItem(atPath: built.root) }
+        var listing = built.listing
+        let image = try index(listing, "IMAGE")
+        listing.records[image].recordType = "SR DOCUMENT"
+
+        try expectFailure(built, listing, containing: "has record type SR DOCUMENT")
+    }
+
     @Test("unplanned path fails")
     func unplannedPath() throws {
         let built = try build()

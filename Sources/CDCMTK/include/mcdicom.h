@@ -41,6 +41,11 @@ typedef struct mcd_error {
  * path) and registers the JPEG, JPEG-LS and RLE decoders. Call once before anything else. */
 int mcd_initialize(const char *dictionary_path, mcd_error *error);
 
+/* The name DCMTK 3.6.7 gives `uid` in its UID table, such as "CTImageStorage". Names of
+ * retired UIDs start with "RETIRED_". Returns NULL for a UID that DCMTK does not know. The
+ * string is static. */
+const char *mcd_uid_name(const char *uid);
+
 /* ---- Reading a stored file (common.cpp) ---- */
 
 typedef struct mcd_dataset mcd_dataset;
@@ -294,11 +299,16 @@ mcd_dicomdir *mcd_dicomdir_create(
  * WAVEFORM, SPECTROSCOPY and the others DCMTK's DicomDirInterface supports). The file must be
  * Explicit VR Little Endian. Returns MCD_ERROR_UNSUPPORTED, with DCMTK's reasons in the
  * message, when the file does not meet the profile (a SOP class the profile does not
- * take, a required attribute missing). */
+ * take, a required attribute missing).
+ * DCMTK 3.6.7 rejects some current SOP classes for this profile: the RT Second Generation
+ * classes after C-Arm Photon-Electron Radiation and the Encapsulated OBJ and MTL documents.
+ * The shim checks files of these classes itself, with the same kind of message, and
+ * mcd_dicomdir_write adds their RADIOTHERAPY and ENCAP DOC records. */
 int mcd_dicomdir_add(mcd_dicomdir *dicomdir, const char *relative_path, mcd_error *error);
 
 /* Writes DICOMDIR at the file-set root in Explicit VR Little Endian, with the File Meta
- * Information and consistency flag of the options. */
+ * Information and consistency flag of the options, and with the records of the files that
+ * the shim records itself (see mcd_dicomdir_add). */
 int mcd_dicomdir_write(mcd_dicomdir *dicomdir, mcd_error *error);
 
 /* Frees the handle. Accepts NULL. */
