@@ -72,7 +72,8 @@ public struct Configuration: Sendable, Equatable {
         StorageSCPConfiguration(
             aeTitles: aeTitles, bindAddress: bindAddress, port: port,
             maxAssociations: maxAssociations, maxPDUSize: maxPDUSize,
-            associationTimeout: associationTimeout, dimseTimeout: dimseTimeout)
+            associationTimeout: associationTimeout, dimseTimeout: dimseTimeout,
+            acceptsExtendedSOPClasses: extendedSOPClasses)
     }
 
     /// Applies `settings` in order, so a later one overrides an earlier one of the same key.

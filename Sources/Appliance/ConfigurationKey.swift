@@ -122,8 +122,9 @@ extension ConfigurationKey {
             inEffect: true, \.accessControl),
         onOff(
             name: "extended_sop_classes", option: "--extended-sop-classes",
-            summary: "also accept the extended set of storage SOP classes",
-            inEffect: false, \.extendedSOPClasses),
+            summary: "also accept the storage SOP classes of the current standard beyond the "
+                + "main table, such as Segmentation and Breast Tomosynthesis",
+            inEffect: true, \.extendedSOPClasses),
         ConfigurationKey(
             name: "transcode_to", option: "--transcode-to", aliases: [], placeholder: "UID",
             summary: "transfer syntax that received instances are converted to before they "
