@@ -70,8 +70,8 @@ public struct Spool: Sendable {
         return SpoolEntry(path: destination, size: Int64(status.st_size), folder: folder)
     }
 
-    /// The share of the spool's file system in use, in percent from 0 to 100, counting the
-    /// blocks reserved for root as used; nil when statvfs fails.
+    /// The share of the spool's file system in use, in percent from 0 to 100. Blocks
+    /// reserved for root count as used. Returns nil when statvfs fails.
     public func usedPercent() -> Double? {
         var info = statvfs()
         guard statvfs(root, &info) == 0, info.f_blocks > 0 else { return nil }

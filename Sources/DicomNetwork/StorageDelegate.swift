@@ -38,7 +38,7 @@ public enum AssociationDecision: Sendable, Equatable {
     case accept
     /// Rejected permanent by the service user with reason "calling AE title not
     /// recognized": the calling AE title is unknown, or it called from another address.
-    /// `reason` says which, for the log.
+    /// `reason` names the cause for the log.
     case rejectCallingAETitle(reason: String)
     /// Rejected transient by the service user with reason "no reason given": a resource of
     /// this node is short for now, and `reason` names it for the log.
@@ -53,7 +53,7 @@ public enum AssociationDecision: Sendable, Equatable {
         }
     }
 
-    /// Why the request was rejected; nil for `accept`.
+    /// The cause of the rejection, for the log; nil for `accept`.
     public var reason: String? {
         switch self {
         case .accept: nil
