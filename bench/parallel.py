@@ -69,6 +69,8 @@ class DataSet:
 
 @dataclass
 class Measurement:
+    """One server receiving one data set from a number of clients at once."""
+
     round: int
     server: str
     clients: int
@@ -88,22 +90,27 @@ class Bench:
         self.count = 0
 
     def measure(self, server: str, data: DataSet, clients: int,
-                perf_output: Path | None = None) -> tuple[Transfer, float]:
+                perf_command: list[str] | None = None) -> tuple[Transfer, float]:
         """Send `data` split among `clients` to a new `server`, check it, and remove it.
 
-        Returns the transfer and the CPU seconds that the server used from start to stop.
+        With `perf_command` (such as `perf record -g -o FILE`), perf watches the server
+        process while the clients run. Orthanc cannot be watched this way, because it runs in
+        a network namespace of its own. Returns the transfer and the CPU seconds that the
+        server used from start to stop.
         """
         self.count += 1
         folder = self.work / "servers" / f"{self.count:03d}-{server}-{clients}-{data.name}"
         inputs = data.split(clients)
         if server == "orthanc":
+            if perf_command is not None:
+                raise ValueError("perf cannot watch Orthanc in its network namespace")
             transfer, inside = orthanc.run_in_namespace(folder, inputs, self.options.timeout)
             self.orthanc_sockets = inside["listening"]
             cpu_seconds = inside["server_cpu_seconds"]
             stored = harness.count_files(folder / "storage")
         else:
             transfer, stored, cpu_seconds = self._measure_on_loopback(
-                server, folder, inputs, perf_output)
+                server, folder, inputs, perf_command)
 
         expected = len(data.files)
         failed = [code for code in transfer.exit_codes if code != 0]
@@ -117,7 +124,7 @@ class Bench:
         return transfer, cpu_seconds
 
     def _measure_on_loopback(self, server: str, folder: Path, inputs: list[Path],
-                             perf_output: Path | None) -> tuple[Transfer, int, float]:
+                             perf_command: list[str] | None) -> tuple[Transfer, int, float]:
         port = harness.free_port()
         folder.mkdir(parents=True)
         if server == "mediacenterd":
@@ -137,10 +144,10 @@ class Bench:
         perf = None
         try:
             harness.wait_for_port(port, process)
-            if perf_output is not None:
+            if perf_command is not None:
                 perf = harness.start_process(
-                    ["perf", "record", "-g", "-o", str(perf_output), "-p", str(process.pid)],
-                    folder / "perf.log")
+                    [*perf_command, "-p", str(process.pid)], folder / "perf.log")
+                # perf needs a moment to attach to the process and its threads.
                 time.sleep(1)
             os.sync()
             transfer = harness.send_in_parallel(
@@ -193,9 +200,10 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=1800,
                         help="seconds after which the clients of one measurement are killed")
     parser.add_argument("--perf-dir", default=None,
-                        help="after the rounds, run mediacenterd once more per data set, with "
-                             "the largest --clients value, under `perf record -g`, and write "
-                             "the perf data files into this folder")
+                        help="after the rounds, run mediacenterd twice more per data set, "
+                             "with the largest --clients value, under `perf record -g` and "
+                             "`perf trace record`, and write the perf data files into this "
+                             "folder")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (inputs, server data, logs)")
     options = parser.parse_args()
@@ -248,8 +256,8 @@ def print_header(options: argparse.Namespace, work: Path, data: list[DataSet],
               f"{data_set.bytes / 1e6:.0f} MB in all")
     if "orthanc" in options.server_names:
         print()
-        print("Orthanc ran in a private network namespace whose only interface is lo; "
-              "its listening sockets there: " + "; ".join(orthanc_sockets))
+        print("Orthanc ran in a private network namespace whose only interface is lo. "
+              "Its listening sockets there: " + "; ".join(orthanc_sockets))
 
 
 def print_results(measurements: list[Measurement], data: list[DataSet],
@@ -276,7 +284,9 @@ def print_results(measurements: list[Measurement], data: list[DataSet],
                 item = fastest[(server, clients, data_set.name)]
                 seconds = item.transfer.seconds
                 count = len(data_set.files)
-                row += (f" {count / seconds:.0f} | {data_set.bytes / seconds / 1e6:.1f} |"
+                rate = count / seconds
+                rate_text = f"{rate:.1f}" if rate < 100 else f"{rate:.0f}"
+                row += (f" {rate_text} | {data_set.bytes / seconds / 1e6:.1f} |"
                         f" {item.server_cpu_seconds / count * 1000:.2f} |")
             print(row)
 
@@ -303,6 +313,32 @@ def print_results(measurements: list[Measurement], data: list[DataSet],
               f"{item.transfer.client_cpu_seconds:.2f} |")
 
 
+def profile_mediacenterd(bench: Bench, data: list[DataSet],
+                         options: argparse.Namespace) -> list[str]:
+    """Run mediacenterd under perf for each data set, with the largest --clients value.
+
+    Each data set is sent twice more: once under `perf record -g` (where the CPU time goes)
+    and once under `perf trace record` (how long each system call waits, such as fsync).
+    Returns one line per run that names its file and the rate measured under perf.
+    """
+    perf_dir = Path(options.perf_dir).resolve()
+    perf_dir.mkdir(parents=True, exist_ok=True)
+    clients = max(options.client_counts)
+    lines = []
+    for data_set in data:
+        for kind, command in (("record", ["perf", "record", "-g"]),
+                              ("trace", ["perf", "trace", "record"])):
+            output = perf_dir / f"mediacenterd-{data_set.name}-{kind}.perf.data"
+            print(f"perf {kind}: mediacenterd, {clients} clients, {data_set.name}",
+                  file=sys.stderr)
+            transfer, _ = bench.measure(
+                "mediacenterd", data_set, clients, [*command, "-o", str(output)])
+            rate = len(data_set.files) / transfer.seconds
+            lines.append(f"`{' '.join(command)}`, {clients} clients, {data_set.name}: "
+                         f"{rate:.0f} instances/s under perf, {output}")
+    return lines
+
+
 def main() -> None:
     options = parse_options()
     load_before = harness.load_average()
@@ -322,19 +358,17 @@ def main() -> None:
                         measurements.append(Measurement(
                             round_number, server, clients, data_set.name, transfer,
                             cpu_seconds))
+        profiles = []
         if options.perf_dir is not None:
-            perf_dir = Path(options.perf_dir).resolve()
-            perf_dir.mkdir(parents=True, exist_ok=True)
-            clients = max(options.client_counts)
-            for data_set in data:
-                output = perf_dir / f"mediacenterd-{data_set.name}.perf.data"
-                print(f"perf: mediacenterd, {clients} clients, {data_set.name} -> {output}",
-                      file=sys.stderr)
-                transfer, _ = bench.measure("mediacenterd", data_set, clients, output)
-                print(f"under perf: {len(data_set.files) / transfer.seconds:.0f} instances/s",
-                      file=sys.stderr)
+            profiles = profile_mediacenterd(bench, data, options)
         print_header(options, work, data, load_before, bench.orthanc_sockets)
         print_results(measurements, data, options)
+        if profiles:
+            print()
+            print("Profiles of mediacenterd, each from a run of its own:")
+            print()
+            for line in profiles:
+                print(f"- {line}")
     finally:
         if options.keep:
             print(f"kept {work}", file=sys.stderr)
