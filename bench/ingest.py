@@ -14,64 +14,13 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-import pydicom
-from pydicom.data import get_testdata_file
-from pydicom.uid import generate_uid
-
-REPOSITORY = Path(__file__).resolve().parents[1]
-DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listens on 127.0.0.1:{port} after 30 s")
-
-
-def make_slices(folder: Path, count: int) -> list[Path]:
-    """Copies pydicom's CT_small.dcm with new SOP Instance UIDs: small CT slices."""
-    source = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
-    paths = []
-    for index in range(count):
-        source.SOPInstanceUID = generate_uid()
-        source.file_meta.MediaStorageSOPInstanceUID = source.SOPInstanceUID
-        source.InstanceNumber = index + 1
-        path = folder / f"slice{index:05d}.dcm"
-        source.save_as(path)
-        paths.append(path)
-    return paths
-
-
-def make_multiframe(folder: Path, frames: int) -> Path:
-    """Repeats the two frames of pydicom-data's OBXXXX1A_2frame.dcm (ultrasound, 640x480
-    RGB) into one large multi-frame instance."""
-    source = pydicom.dcmread(get_testdata_file("OBXXXX1A_2frame.dcm"))
-    frame_bytes = len(source.PixelData) // int(source.NumberOfFrames)
-    first_two = source.PixelData[: 2 * frame_bytes]
-    source.PixelData = first_two * (frames // 2) + first_two[: frame_bytes * (frames % 2)]
-    source.NumberOfFrames = frames
-    source.SOPInstanceUID = generate_uid()
-    source.file_meta.MediaStorageSOPInstanceUID = source.SOPInstanceUID
-    path = folder / "multiframe.dcm"
-    source.save_as(path)
-    return path
+from harness import (DCMTK_ENV, REPOSITORY, free_port, make_multiframe, make_slices,
+                     mediacenterd_command, wait_for_port)
 
 
 def send(port: int, files: list[Path]) -> float:
@@ -118,9 +67,8 @@ def main() -> None:
 
         product_port = free_port()
         processes.append(subprocess.Popen(
-            [str(Path(options.bin) / "mediacenterd"), "--data-dir", str(work / "mediacenterd"),
-             "--bind-address", "127.0.0.1", "--port", str(product_port),
-             "--completion-timeout", "86400", "--log-level", "warning"],
+            mediacenterd_command(Path(options.bin) / "mediacenterd", work / "mediacenterd",
+                                 product_port),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         servers["mediacenterd (syncs each instance)"] = product_port
 
