@@ -2,14 +2,14 @@ import Foundation
 import Synchronization
 
 /// A blocking call started on a thread of Dispatch's global pool, whose result the caller
-/// waits for. Used to overlap two short system calls of one C-STORE, such as an fsync
-/// and a parse; it never runs on Swift's cooperative pool.
-final class Background: Sendable {
-    private let result = Mutex<Result<Void, any Error>?>(nil)
+/// waits for. Used to overlap a parse of a received file with its fsync; it never runs on
+/// Swift's cooperative pool.
+final class Background<Value: Sendable>: Sendable {
+    private let result = Mutex<Result<Value, any Error>?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts `work` at once.
-    init(_ work: @escaping @Sendable () throws -> Void) {
+    init(_ work: @escaping @Sendable () throws -> Value) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
             let outcome = Result { try work() }
             result.withLock { $0 = outcome }
@@ -18,8 +18,11 @@ final class Background: Sendable {
     }
 
     /// Waits for the work to end and returns how it ended. Call it once.
-    func wait() -> Result<Void, any Error> {
+    func wait() -> Result<Value, any Error> {
         finished.wait()
-        return result.withLock { $0 } ?? .success(())
+        guard let outcome = result.withLock({ $0 }) else {
+            preconditionFailure("Background finished without a result")
+        }
+        return outcome
     }
 }

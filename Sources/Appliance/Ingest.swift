@@ -17,6 +17,7 @@ public final class Ingest: StorageDelegate {
     private let accessControl: AccessControl?
     private let highWaterPercent: Int
     private let transcodeTo: TransferSyntax?
+    private let folderSync: FolderSync
     private let logger = Logger(label: "ingest")
 
     /// Makes the delegate.
@@ -35,6 +36,7 @@ public final class Ingest: StorageDelegate {
         self.accessControl = accessControl
         self.highWaterPercent = highWaterPercent
         self.transcodeTo = transcodeTo
+        self.folderSync = FolderSync { [spool] folder in try spool.syncFolder(folder) }
     }
 
     public func authorize(_ request: AssociationRequest) -> AssociationDecision {
@@ -74,26 +76,37 @@ public final class Ingest: StorageDelegate {
             temporary = converted
         }
 
-        // The fsync of the file and the reading of the keys (a parse of the file when the SCP
-        // did not parse the data set in memory) need nothing from each other. Each takes a
-        // fraction of a millisecond for a small instance, so they run at the same time.
-        let receivedPath = temporary
-        let synced = Background { try self.spool.syncReceivedFile(receivedPath) }
-        let keys: InstanceKeys
-        do {
-            var received = instance
-            if temporary != instance.temporaryPath {
-                // The data set parsed in memory is in the received transfer syntax.
-                received.temporaryPath = temporary
-                received.dataSet = .notParsed
-            }
-            keys = try InstanceKeys(received)
-        } catch {
-            _ = synced.wait()
-            unlink(temporary)
-            return reject(0xC000, "data set cannot be parsed", fields, cause: error)
+        var received = instance
+        if temporary != instance.temporaryPath {
+            // The data set parsed in memory is in the received transfer syntax.
+            received.temporaryPath = temporary
+            received.dataSet = .notParsed
         }
-        if case .failure(let error) = synced.wait() {
+        let keys: InstanceKeys
+        let synced: Result<Void, any Error>
+        if case .parsed = received.dataSet {
+            // The keys come from the data set in memory at almost no cost.
+            do {
+                keys = try InstanceKeys(received)
+            } catch {
+                unlink(temporary)
+                return reject(0xC000, "data set cannot be parsed", fields, cause: error)
+            }
+            synced = Result { try spool.syncReceivedFile(temporary) }
+        } else {
+            // The file must be parsed. That parse and the fsync need nothing from each
+            // other, so the parse runs on another thread while this one syncs.
+            let parse = Background { [received] in try InstanceKeys(received) }
+            synced = Result { try spool.syncReceivedFile(temporary) }
+            switch parse.wait() {
+            case .success(let parsed):
+                keys = parsed
+            case .failure(let error):
+                unlink(temporary)
+                return reject(0xC000, "data set cannot be parsed", fields, cause: error)
+            }
+        }
+        if case .failure(let error) = synced {
             unlink(temporary)
             return reject(0xA700, "instance cannot be written to the spool", fields, cause: error)
         }
@@ -115,22 +128,22 @@ public final class Ingest: StorageDelegate {
             return reject(0xA700, "instance cannot be written to the spool", fields, cause: error)
         }
 
-        // The instance is acknowledged only after both the folder sync and the database
-        // commit, so they may run at the same time: a crash between them loses nothing that
-        // was acknowledged.
-        let folderSynced = Background { try self.spool.syncFolder(entry.folder) }
+        // The instance is acknowledged only after both the database commit and the folder
+        // sync, so their order does not matter: a crash between them loses nothing that was
+        // acknowledged.
         let record = keys.incoming(
             spoolPath: entry.path, size: entry.size, callingAETitle: instance.callingAETitle)
         let outcome: RecordOutcome
         do {
             outcome = try store.record(record, sync: false)
         } catch {
-            _ = folderSynced.wait()
             unlink(entry.path)
             return reject(
                 0xA700, "instance cannot be recorded in the database", fields, cause: error)
         }
-        if case .failure(let error) = folderSynced.wait() {
+        do {
+            try folderSync.sync(entry.folder)
+        } catch {
             // The row stays: the file exists, and a resent copy replaces it.
             return reject(0xA700, "spool folder cannot be synced", fields, cause: error)
         }
