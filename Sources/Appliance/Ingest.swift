@@ -17,7 +17,6 @@ public final class Ingest: StorageDelegate {
     private let accessControl: AccessControl?
     private let highWaterPercent: Int
     private let transcodeTo: TransferSyntax?
-    private let folderSync: FolderSync
     private let logger = Logger(label: "ingest")
 
     /// Makes the delegate.
@@ -36,7 +35,6 @@ public final class Ingest: StorageDelegate {
         self.accessControl = accessControl
         self.highWaterPercent = highWaterPercent
         self.transcodeTo = transcodeTo
-        self.folderSync = FolderSync { [spool] folder in try spool.syncFolder(folder) }
     }
 
     public func authorize(_ request: AssociationRequest) -> AssociationDecision {
@@ -142,7 +140,7 @@ public final class Ingest: StorageDelegate {
                 0xA700, "instance cannot be recorded in the database", fields, cause: error)
         }
         do {
-            try folderSync.sync(entry.folder)
+            try spool.syncFolder(entry.folder)
         } catch {
             // The row stays: the file exists, and a resent copy replaces it.
             return reject(0xA700, "spool folder cannot be synced", fields, cause: error)
