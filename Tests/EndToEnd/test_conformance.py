@@ -608,8 +608,10 @@ class TestTimeouts:
                 assert wait_until(lambda: daemon.spool_leftovers() != [], timeout=1)
             aborted, _ = watch_until_dropped(connection, last_sent, limit=8, until_closed=False)
 
+        # The daemon's timer may start a moment before this side took `last_sent`, because
+        # it waits for the next message as soon as its A-ASSOCIATE-AC is sent.
         assert aborted is not None, "no A-ABORT within 8 s"
-        assert 1.9 <= aborted <= 5, aborted
+        assert 1.5 <= aborted <= 5, aborted
         logged(daemon, "with PYNETDICOM closed: aborted")
         assert daemon.spool_leftovers() == []
         assert daemon.spool_files() == []
@@ -617,10 +619,10 @@ class TestTimeouts:
         assert dcmtk_echo(daemon.port, "ECHOSCU").returncode == 0
 
     @pytest.mark.xfail(strict=True, reason=(
-        "after its A-ABORT the daemon waits for the peer to close the connection for the "
-        "association timeout (10 s by default) before it closes the socket itself, so a "
-        "stalled peer keeps its socket, thread and pool slot for about 12 s; measured: "
-        "A-ABORT at 2.0 s, socket closed at 11.9-12.4 s"))
+        "after its A-ABORT the daemon waits up to the association timeout (10 s by default) "
+        "for the peer to close the connection, because DCMTK's DUL_AbortAssociation reads "
+        "until the peer closes or the ARTIM timer expires. A stalled peer so keeps its "
+        "socket, thread and pool slot: A-ABORT at 2.0 s, socket closed at 11.9-12.4 s"))
     def test_stalled_peers_sockets_are_closed(self, start_daemon):
         daemon = start_daemon("--dimse-timeout", "2")
         stalled = {how: stall(daemon, how) for how in STALLS}
@@ -648,7 +650,7 @@ class TestTimeouts:
             _, closed = watch_until_dropped(connection, time.monotonic(), limit=8)
 
         assert closed is not None, "the connection was still open after 8 s"
-        assert 1.9 <= closed <= 5, closed
+        assert 1.5 <= closed <= 5, closed
         logged(daemon, "ended before an association: ASC_receiveAssociation failed")
         assert dcmtk_echo(daemon.port, "ECHOSCU").returncode == 0
 
