@@ -1,5 +1,6 @@
 """Fixtures that run the real mediacenterd on 127.0.0.1 with a data directory of its own."""
 
+import functools
 import json
 import os
 import shutil
@@ -79,9 +80,13 @@ class Daemon:
         # An empty configuration file keeps a file at the default path out of the tests.
         isolation = [] if any(a == "--config" or a.startswith("--config=") for a in self.extra) \
             else ["--config", "/dev/null"]
+        # Under systemd (JOURNAL_STREAM set) the daemon logs to the journal instead of
+        # standard error, and the tests read its log from the file.
+        environment = {key: value for key, value in os.environ.items()
+                       if key != "JOURNAL_STREAM"}
         self.process = subprocess.Popen(
             [str(self.bin / "mediacenterd"), *isolation, *listen, *self.extra],
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log, stderr=subprocess.STDOUT, env=environment)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -166,6 +171,21 @@ class Daemon:
                             f"{result.stderr}\n{self.log()}")
         return result
 
+    def log_lines(self, *fragments: str) -> list[str]:
+        """Returns the lines of the daemon log that contain every one of `fragments`."""
+        return [line for line in self.log().splitlines()
+                if all(fragment in line for fragment in fragments)]
+
+    def spool_files(self) -> list[Path]:
+        """Instances in the spool's dated folders (spool/YYYYMMDD), which hold only
+        complete, acknowledged instances."""
+        spool = self.data_dir / "spool"
+        if not spool.exists():
+            return []
+        return sorted(path for folder in spool.iterdir()
+                      if folder.is_dir() and folder.name.isdigit() and len(folder.name) == 8
+                      for path in folder.iterdir())
+
     def spool_leftovers(self) -> list[Path]:
         """Temporary files left in the spool, which must always be none between transfers."""
         folder = self.data_dir / "spool" / "tmp"
@@ -197,6 +217,43 @@ def make_daemon(tmp_path):
     yield make
     for running in started:
         running.stop()
+
+
+@functools.cache
+def setting_not_in_effect(key: str) -> bool:
+    """Whether `mediacenterd --help` or `--print-config` marks the configuration key `key`
+    (such as `extended_sop_classes`) as checked but not in effect yet."""
+    executable = binary_folder() / "mediacenterd"
+    try:
+        usage = subprocess.run([str(executable), "--help"], capture_output=True, text=True,
+                               timeout=30).stdout
+        printed = subprocess.run([str(executable), "--config", "/dev/null", "--print-config"],
+                                 capture_output=True, text=True, timeout=30).stdout
+    except OSError:
+        # Without the executable every test fails at its start, which reports more than a skip.
+        return False
+
+    # In --help an entry starts with "  --option" and continues on more deeply indented lines.
+    option = "  --" + key.replace("_", "-") + " "
+    entry: list[str] = []
+    for line in usage.splitlines():
+        if line.startswith(option):
+            entry = [line]
+        elif entry and line.startswith("    "):
+            entry.append(line)
+        elif entry:
+            break
+    # In --print-config the comment lines above "key = value" describe the key.
+    comments: list[str] = []
+    for line in printed.splitlines():
+        if line.startswith("#"):
+            comments.append(line)
+        elif line.startswith(key + " ="):
+            break
+        else:
+            comments = []
+    described = " ".join(entry + comments).lower()
+    return "not in effect yet" in described
 
 
 def extract_disc(image: Path, destination: Path) -> Path:
