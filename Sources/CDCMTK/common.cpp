@@ -19,6 +19,8 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 struct mcd_dataset {
     mcd_dataset() = default;
@@ -167,6 +169,26 @@ int mcd_dataset_get_string_utf8(
         if (converter.selectCharacterSet(*items).good()
             && converter.convertString(value.c_str(), value.size(), converted, "\\^=").good()) {
             return mcd_copy_out(std::string(converted.c_str(), converted.size()), buffer, capacity);
+        }
+        OFString terms;
+        if (items->findAndGetOFStringArray(DCM_SpecificCharacterSet, terms).good()
+            && terms.find("ISO 2022") != OFString_npos) {
+            std::vector<std::string> list;
+            std::string all(terms.c_str(), terms.size());
+            size_t start = 0;
+            while (true) {
+                const size_t end = all.find('\\', start);
+                std::string term = all.substr(start, end == std::string::npos ? end : end - start);
+                const size_t first = term.find_first_not_of(' ');
+                const size_t last = term.find_last_not_of(' ');
+                list.push_back(first == std::string::npos ? "" : term.substr(first, last - first + 1));
+                if (end == std::string::npos) break;
+                start = end + 1;
+            }
+            std::string decoded;
+            if (mcd_decode_iso2022(std::string(value.c_str(), value.size()), list, decoded)) {
+                return mcd_copy_out(decoded, buffer, capacity);
+            }
         }
         return mcd_copy_out(std::string(value.c_str(), value.size()), buffer, capacity);
     } catch (...) {

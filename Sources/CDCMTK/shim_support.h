@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 class DcmDataset;
 
@@ -20,5 +21,12 @@ int mcd_copy_out(const std::string &value, char *buffer, size_t capacity);
 // out or the transfer syntax cannot be stored, and `dataset` is freed then.
 mcd_dataset *mcd_dataset_adopt(
     std::unique_ptr<DcmDataset> dataset, const std::string &transfer_syntax_uid);
+
+// Decodes `value`, written with the ISO 2022 code extensions of the Specific Character Set
+// `terms` (its values, in order), to UTF-8 in `out`. Covers the Japanese, Korean and Chinese
+// multi-byte sets and the ISO 8859 sets. Returns false, leaving `out` alone, for an unknown
+// escape sequence or bytes that do not fit the designated set.
+bool mcd_decode_iso2022(
+    const std::string &value, const std::vector<std::string> &terms, std::string &out);
 
 #endif

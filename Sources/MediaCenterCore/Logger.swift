@@ -75,8 +75,13 @@ public struct Logger: Sendable {
         _ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: LogMetadata
     ) {
         guard Logger.isEnabled(level) else { return }
-        let text = message()
-        let fields = metadata.sorted { $0.key < $1.key }
+        // Messages of other libraries (DCMTK's condition texts) may span lines, and a value
+        // received over DICOM may hold any byte. Each entry stays on one line, so control
+        // characters become spaces.
+        let text = Logger.singleLine(message())
+        let fields = metadata.sorted { $0.key < $1.key }.map {
+            (key: $0.key, value: Logger.singleLine($0.value))
+        }
 
         if Logger.toJournal {
             sendToJournal(level, text, fields)
@@ -89,6 +94,25 @@ public struct Logger: Sendable {
             var bytes = Array(line.utf8)
             _ = write(STDERR_FILENO, &bytes, bytes.count)
         }
+    }
+
+    /// Returns `text` with each run of control characters (newlines included) replaced by
+    /// one space.
+    static func singleLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return text }
+        var result = String.UnicodeScalarView()
+        var lastWasControl = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control {
+                if !lastWasControl { result.append(" ") }
+                lastWasControl = true
+            } else {
+                result.append(scalar)
+                lastWasControl = false
+            }
+        }
+        return String(result)
     }
 
     /// Sends the line through `sd_journal_sendv`, one field per structured key.

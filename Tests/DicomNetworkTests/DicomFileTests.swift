@@ -62,6 +62,27 @@ extension DicomNetworkSuite {
             #expect(file.bytes(0x0010, 0x0010) == [66, 117, 99, 94, 74, 0xE9, 114, 0xF4, 109, 101])
         }
 
+        /// pydicom's character set samples, with Patient's Name as pydicom decodes it. The
+        /// values of chrX1.dcm and chrX2.dcm end with an empty phonetic group ("=").
+        static let characterSetSamples: [(file: String, name: String)] = [
+            ("chrH31.dcm", "Yamada^Tarou=山田^太郎=やまだ^たろう"),
+            ("chrH32.dcm", "ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎=やまだ^たろう"),
+            ("chrI2.dcm", "Hong^Gildong=洪^吉洞=홍^길동"),
+            ("chrKoreanMulti.dcm", "김희중"),
+            ("chrJapMultiExplicitIR6.dcm", "やまだ^たろう"),
+            ("chrX1.dcm", "Wang^XiaoDong=王^小東="),
+            ("chrX2.dcm", "Wang^XiaoDong=王^小东="),
+            ("chrGreek.dcm", "Διονυσιος"),
+            ("chrRuss.dcm", "Люкceмбypг"),
+        ]
+
+        @Test(arguments: characterSetSamples)
+        func decodesPatientNameToUTF8(sample: (file: String, name: String)) throws {
+            let file = try DicomFile(path: try TestFiles.path(sample.file))
+
+            #expect(file.utf8String(0x0010, 0x0010) == sample.name)
+        }
+
         @Test func longValueIsReadWhole() throws {
             // DCMTK reads values over 4096 bytes from the file only when they are asked for,
             // so the file stays until the end of the test.
