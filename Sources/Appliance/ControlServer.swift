@@ -137,14 +137,11 @@ extension ControlServer {
         }
         switch request.command {
         case "aet-add":
-            guard let summary = request.remoteAE else {
+            guard let entry = request.remoteAE else {
                 return .failure("aet add needs an AE title and a host")
             }
             do {
-                let added = try accessControl.add(
-                    RemoteAE(
-                        aeTitle: summary.aeTitle, host: summary.host, port: summary.port,
-                        description: summary.description))
+                let added = try accessControl.add(entry)
                 logger.notice(
                     "access list: added \(added.aeTitle) from \(added.host)",
                     ["calling.ae": added.aeTitle])
@@ -164,11 +161,8 @@ extension ControlServer {
         default:
             break
         }
-        let list = accessControl.list.map {
-            RemoteAESummary(
-                aeTitle: $0.aeTitle, host: $0.host, port: $0.port, description: $0.description)
-        }
-        return ControlResponse(ok: true, remoteAEs: list, accessControl: accessControl.enabled)
+        return ControlResponse(
+            ok: true, remoteAEs: accessControl.list, accessControl: accessControl.enabled)
     }
 }
 

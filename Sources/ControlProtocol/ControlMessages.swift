@@ -1,4 +1,5 @@
 import Foundation
+import MediaCenterCore
 
 /// A request from `mediacenterctl` to the daemon: one JSON object per connection.
 public struct ControlRequest: Codable, Sendable, Equatable {
@@ -6,7 +7,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     /// `aet-remove`.
     public var command: String
     /// For `aet-add` and `aet-remove`: the remote AE; `aet-remove` uses its title only.
-    public var remoteAE: RemoteAESummary?
+    public var remoteAE: RemoteAE?
     /// For `retry`: the job to queue again.
     public var job: Int64?
     /// For `burn`: the Patient ID whose collections to finish.
@@ -16,7 +17,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
 
     public init(
         command: String, patientID: String? = nil, all: Bool? = nil, job: Int64? = nil,
-        remoteAE: RemoteAESummary? = nil
+        remoteAE: RemoteAE? = nil
     ) {
         self.command = command
         self.remoteAE = remoteAE
@@ -84,24 +85,6 @@ public struct JobSummary: Codable, Sendable, Equatable {
     }
 }
 
-/// An entry of the access list: a remote AE that may open associations.
-public struct RemoteAESummary: Codable, Sendable, Equatable {
-    /// The calling AE title the remote AE sends.
-    public var aeTitle: String
-    /// The address, CIDR subnet or host name it must connect from.
-    public var host: String
-    /// The port on which it accepts associations, when known.
-    public var port: Int?
-    public var description: String
-
-    public init(aeTitle: String, host: String, port: Int? = nil, description: String = "") {
-        self.aeTitle = aeTitle
-        self.host = host
-        self.port = port
-        self.description = description
-    }
-}
-
 /// The daemon's reply: `ok` and a result, or an error message for the console.
 public struct ControlResponse: Codable, Sendable {
     public var ok: Bool
@@ -112,14 +95,14 @@ public struct ControlResponse: Codable, Sendable {
     /// For `status`: the product version and the DICOM listener.
     public var status: [String: String]?
     /// For the `aet-*` commands: the access list after the command.
-    public var remoteAEs: [RemoteAESummary]?
+    public var remoteAEs: [RemoteAE]?
     /// For the `aet-*` commands: whether the daemon applies the access list; false is the
     /// open mode, in which every calling AE title is accepted.
     public var accessControl: Bool?
 
     public init(
         ok: Bool, error: String? = nil, jobs: [JobSummary]? = nil, queued: [Int64]? = nil,
-        status: [String: String]? = nil, remoteAEs: [RemoteAESummary]? = nil,
+        status: [String: String]? = nil, remoteAEs: [RemoteAE]? = nil,
         accessControl: Bool? = nil
     ) {
         self.ok = ok

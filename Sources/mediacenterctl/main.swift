@@ -116,12 +116,12 @@ case "aet":
     case ("add", 3):
         request = ControlRequest(
             command: "aet-add",
-            remoteAE: RemoteAESummary(
+            remoteAE: RemoteAE(
                 aeTitle: positional[1], host: positional[2], port: port,
                 description: aeDescription))
     case ("remove", 2):
         request = ControlRequest(
-            command: "aet-remove", remoteAE: RemoteAESummary(aeTitle: positional[1], host: ""))
+            command: "aet-remove", remoteAE: RemoteAE(aeTitle: positional[1], host: ""))
     default:
         fail(
             "use aet list, aet add AET HOST [--port N] [--description TEXT] or aet remove AET; "
@@ -219,7 +219,7 @@ case "aet":
     if json {
         struct AccessListOutput: Encodable {
             let accessControl: Bool
-            let remoteAEs: [RemoteAESummary]
+            let remoteAEs: [RemoteAE]
         }
         printJSON(AccessListOutput(accessControl: enabled, remoteAEs: list))
     } else {
