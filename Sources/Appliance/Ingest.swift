@@ -37,6 +37,11 @@ public final class Ingest: StorageDelegate {
         self.transcodeTo = transcodeTo
     }
 
+    /// The transfer syntaxes with compressed pixel data that the Storage SCP accepts.
+    private static let compressedSyntaxes: Set<String> = [
+        TransferSyntax.jpegLossless.rawValue, TransferSyntax.rleLossless.rawValue,
+    ]
+
     public func authorize(_ request: AssociationRequest) -> AssociationDecision {
         accessControl?.decide(request) ?? .accept
     }
@@ -64,8 +69,12 @@ public final class Ingest: StorageDelegate {
                 try Transcoder.transcode(temporary, to: converted, transferSyntax: target)
             } catch let error as MediaCenterError {
                 unlink(temporary)
-                let status: UInt16 = error.code == .parseFailure ? 0xC000 : 0xA700
-                return reject(status, "instance cannot be transcoded", fields, cause: error)
+                // A data set that DCMTK cannot read or decode is the sender's problem (C000);
+                // only a write failure is a shortage here (A700).
+                let unreadable = error.code == .parseFailure || error.code == .unsupported
+                return reject(
+                    unreadable ? 0xC000 : 0xA700, "instance cannot be transcoded", fields,
+                    cause: error)
             } catch {
                 unlink(temporary)
                 return reject(0xA700, "instance cannot be transcoded", fields, cause: error)
@@ -80,29 +89,50 @@ public final class Ingest: StorageDelegate {
             received.temporaryPath = temporary
             received.dataSet = .notParsed
         }
-        let keys: InstanceKeys
-        let synced: Result<Void, any Error>
-        if case .parsed = received.dataSet {
-            // The keys come from the data set in memory at almost no cost.
+        // Compressed pixel data is decoded once on receive, so that a damaged bitstream
+        // gets C000 while the sender still has the instance, instead of failing the
+        // patient's disc later. Transcoding has decoded it already.
+        let checkPixels =
+            temporary == instance.temporaryPath
+            && Self.compressedSyntaxes.contains(received.transferSyntaxUID)
+        let parsedInMemory: Bool
+        if case .parsed = received.dataSet { parsedInMemory = true } else { parsedInMemory = false }
+
+        // The file checks and the fsync need nothing from each other, so the checks run on
+        // another thread while this one syncs. The keys of a data set parsed in memory
+        // cost almost nothing and are read here.
+        let path = temporary
+        let fileChecks: Background<InstanceKeys?>? =
+            parsedInMemory && !checkPixels
+            ? nil
+            : Background { [received] in
+                if checkPixels { try Transcoder.checkPixelData(path) }
+                return parsedInMemory ? nil : try InstanceKeys(received)
+            }
+        var keys: InstanceKeys?
+        var unreadable: (any Error)?
+        if parsedInMemory {
             do {
                 keys = try InstanceKeys(received)
             } catch {
-                unlink(temporary)
-                return reject(0xC000, "data set cannot be parsed", fields, cause: error)
+                unreadable = error
             }
-            synced = Result { try spool.syncReceivedFile(temporary) }
-        } else {
-            // The file must be parsed. That parse and the fsync need nothing from each
-            // other, so the parse runs on another thread while this one syncs.
-            let parse = Background { [received] in try InstanceKeys(received) }
-            synced = Result { try spool.syncReceivedFile(temporary) }
-            switch parse.wait() {
-            case .success(let parsed):
-                keys = parsed
-            case .failure(let error):
-                unlink(temporary)
-                return reject(0xC000, "data set cannot be parsed", fields, cause: error)
-            }
+        }
+        let synced: Result<Void, any Error> =
+            unreadable == nil ? Result { try spool.syncReceivedFile(temporary) } : .success(())
+        switch fileChecks?.wait() {
+        case .success(let parsed?):
+            keys = parsed
+        case .failure(let error):
+            unreadable = unreadable ?? error
+        default:
+            break
+        }
+        guard let keys, unreadable == nil else {
+            unlink(temporary)
+            return reject(
+                0xC000, "data set cannot be parsed or its pixel data decoded", fields,
+                cause: unreadable)
         }
         if case .failure(let error) = synced {
             unlink(temporary)

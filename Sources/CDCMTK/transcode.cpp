@@ -63,3 +63,35 @@ int mcd_transcode_file(
         return MCD_ERROR_INTERNAL;
     }
 }
+
+int mcd_check_pixel_data(const char *path, mcd_error *error) {
+    if (path == nullptr) {
+        mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT, "mcd_check_pixel_data: no path");
+        return MCD_ERROR_INVALID_ARGUMENT;
+    }
+    try {
+        DcmFileFormat file;
+        OFCondition status = file.loadFile(path);
+        if (status.bad()) {
+            mcd_set_error(error, MCD_ERROR_PARSE,
+                std::string("DcmFileFormat::loadFile(") + path + ") failed: " + status.text());
+            return MCD_ERROR_PARSE;
+        }
+        DcmDataset *dataset = file.getDataset();
+        const DcmXfer original(dataset->getOriginalXfer());
+        if (!original.isEncapsulated()) return MCD_OK;
+        status = dataset->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+        if (status.bad() || !dataset->canWriteXfer(EXS_LittleEndianExplicit)) {
+            mcd_set_error(error, MCD_ERROR_PARSE,
+                std::string("the ") + original.getXferName()
+                    + " pixel data cannot be decoded: "
+                    + (status.bad() ? status.text() : "no decoder for this transfer syntax"));
+            return MCD_ERROR_PARSE;
+        }
+        return MCD_OK;
+    } catch (const std::exception &exception) {
+        mcd_set_error(error, MCD_ERROR_INTERNAL,
+            std::string("mcd_check_pixel_data: ") + exception.what());
+        return MCD_ERROR_INTERNAL;
+    }
+}

@@ -25,4 +25,17 @@ public enum Transcoder {
             throw MediaCenterError(shimError: error, result: result)
         }
     }
+
+    /// Decodes the compressed pixel data of the PS3.10 file at `path` in memory and
+    /// discards it, with `mcd_check_pixel_data`; an uncompressed file passes at once.
+    /// - Throws: `MediaCenterError` with code `parseFailure` when the pixel data cannot be
+    ///   decoded or the file cannot be read.
+    public static func checkPixelData(_ path: String) throws {
+        try DicomToolkit.initialize()
+        var error = mcd_error()
+        let result = mcd_check_pixel_data(path, &error)
+        guard result == Int32(MCD_OK) else {
+            throw MediaCenterError(shimError: error, result: result)
+        }
+    }
 }

@@ -901,6 +901,27 @@ class TestStatusCodes:
                        f"sop.instance={sop_instance}")
         assert "cannot be parsed" in lines[0]
 
+    def test_damaged_compressed_pixel_data_gets_c000(self, start_daemon, tmp_path, monkeypatch):
+        daemon = start_daemon()
+        good = sample_file("JPEG-LL.dcm")
+        damaged = pydicom.dcmread(good)
+        damaged.SOPInstanceUID = generate_uid()
+        damaged.file_meta.MediaStorageSOPInstanceUID = damaged.SOPInstanceUID
+        # One fragment of zero bytes: valid DICOM, but no JPEG bitstream.
+        damaged.PixelData = pydicom.encaps.encapsulate([bytes(1000)])
+        damaged_path = tmp_path / "damaged.dcm"
+        damaged.save_as(damaged_path, enforce_file_format=True)
+        sop_class = str(damaged.SOPClassUID)
+
+        statuses = send_files_unchanged(
+            daemon.port, monkeypatch, [damaged_path, good], [(sop_class, [JPEG_LOSSLESS])])
+
+        assert statuses == [0xC000, 0x0000]
+        assert len(daemon.spool_files()) == 1
+        assert daemon.spool_leftovers() == []
+        lines = logged(daemon, "status C000", f"sop.instance={damaged.SOPInstanceUID}")
+        assert "pixel data cannot be decoded" in lines[0]
+
     def test_mismatched_instance_uid_gets_a900(self, start_daemon, tmp_path, monkeypatch):
         daemon = start_daemon()
         requested = generate_uid()

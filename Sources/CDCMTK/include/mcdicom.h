@@ -239,6 +239,12 @@ int mcd_transcode_file(
     const char *source_path, const char *destination_path, const char *transfer_syntax_uid,
     mcd_error *error);
 
+/* Decodes the pixel data of the stored instance at `path` in memory, when its transfer
+ * syntax is a compressed one, and discards the result. Returns MCD_OK when it decodes (or
+ * is not compressed), and MCD_ERROR_PARSE, with DCMTK's reason, when the compressed
+ * bitstream is damaged, so that it can be rejected while the sender still has it. */
+int mcd_check_pixel_data(const char *path, mcd_error *error);
+
 /* ---- Media files and DICOMDIR (fileset.cpp) ---- */
 
 /* The File Meta Information (0002,0012), (0002,0013) and (0002,0016) of the media files and
