@@ -807,6 +807,14 @@ mcd_association *mcd_association_receive(
         if (config->authorize != nullptr) {
             const int verdict = config->authorize(
                 config->authorize_context, handle->calling_ae.c_str(), handle->called_ae.c_str());
+            if (verdict == MCD_REJECT_LOCAL_LIMIT) {
+                send_rejection(*handle, ASC_RESULT_REJECTEDTRANSIENT,
+                    ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+                    ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED, request);
+                mcd_set_error(error, MCD_ERROR_REJECTED,
+                    "rejected the association: the maximum number of associations is open");
+                return nullptr;
+            }
             if (verdict != MCD_ACCEPT) {
                 const bool transient = verdict == MCD_REJECT_TRANSIENT_NO_REASON;
                 const bool calling = verdict == MCD_REJECT_CALLING_AE_NOT_RECOGNIZED;
@@ -855,31 +863,6 @@ mcd_association *mcd_association_receive(
         mcd_set_error(error, MCD_ERROR_INTERNAL,
             std::string("mcd_association_receive: ") + exception.what());
         return nullptr;
-    }
-}
-
-int mcd_association_reject_local_limit(
-    int socket_fd, const mcd_scp_config *config, mcd_association_request *request,
-    mcd_error *error) {
-    clear_request(request);
-    if (!valid_config(config)) {
-        if (socket_fd >= 0) ::close(socket_fd);
-        mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
-            "mcd_association_reject_local_limit: invalid configuration");
-        return MCD_ERROR_INVALID_ARGUMENT;
-    }
-    try {
-        std::unique_ptr<mcd_association> handle =
-            receive_request(socket_fd, *config, request, error);
-        if (!handle) return MCD_ERROR_NETWORK;
-        send_rejection(*handle, ASC_RESULT_REJECTEDTRANSIENT,
-            ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
-            ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED, request);
-        return MCD_OK;
-    } catch (const std::exception &exception) {
-        mcd_set_error(error, MCD_ERROR_INTERNAL,
-            std::string("mcd_association_reject_local_limit: ") + exception.what());
-        return MCD_ERROR_INTERNAL;
     }
 }
 

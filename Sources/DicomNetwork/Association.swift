@@ -133,6 +133,7 @@ final class Association {
             case .accept: Int32(MCD_ACCEPT)
             case .rejectCallingAETitle: Int32(MCD_REJECT_CALLING_AE_NOT_RECOGNIZED)
             case .rejectResourceLimit: Int32(MCD_REJECT_TRANSIENT_NO_REASON)
+            case .rejectLocalLimit: Int32(MCD_REJECT_LOCAL_LIMIT)
             }
         }
         config.authorize_context = Unmanaged.passUnretained(box).toOpaque()
@@ -147,17 +148,6 @@ final class Association {
         }
         return outcome(
             of: request, error: error, result: error.code, reason: box.decision?.reason)
-    }
-
-    /// Reads the A-ASSOCIATE-RQ on `socket` and rejects it as transient with reason
-    /// "local limit exceeded", with `mcd_association_reject_local_limit`, which takes
-    /// ownership of the descriptor.
-    static func rejectLocalLimit(socket: Int32, configuration: ShimConfiguration) -> Outcome {
-        var config = configuration.shimConfig
-        var request = mcd_association_request()
-        var error = mcd_error()
-        let result = mcd_association_reject_local_limit(socket, &config, &request, &error)
-        return outcome(of: request, error: error, result: result)
     }
 
     /// Turns what the shim filled in into an outcome. `reason` explains a rejection that

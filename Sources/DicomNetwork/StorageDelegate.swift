@@ -43,6 +43,10 @@ public enum AssociationDecision: Sendable, Equatable {
     /// Rejected transient by the service user with reason "no reason given": a resource of
     /// this node is short for now, and `reason` names it for the log.
     case rejectResourceLimit(reason: String)
+    /// Rejected transient by the service provider (presentation) with reason "local limit
+    /// exceeded": the maximum number of associations is open. The Storage SCP decides this
+    /// itself after the delegate accepted.
+    case rejectLocalLimit(reason: String)
 
     /// The A-ASSOCIATE-RJ this decision sends; nil for `accept`.
     public var rejection: AssociationRejection? {
@@ -50,6 +54,7 @@ public enum AssociationDecision: Sendable, Equatable {
         case .accept: nil
         case .rejectCallingAETitle: .callingAETitleNotRecognized
         case .rejectResourceLimit: .resourceLimit
+        case .rejectLocalLimit: .localLimitExceeded
         }
     }
 
@@ -57,7 +62,9 @@ public enum AssociationDecision: Sendable, Equatable {
     public var reason: String? {
         switch self {
         case .accept: nil
-        case .rejectCallingAETitle(let reason), .rejectResourceLimit(let reason): reason
+        case .rejectCallingAETitle(let reason), .rejectResourceLimit(let reason),
+            .rejectLocalLimit(let reason):
+            reason
         }
     }
 }

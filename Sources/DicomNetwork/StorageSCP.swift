@@ -138,12 +138,18 @@ public final class StorageSCP: Sendable {
         /// joined every thread, so that a late write never meets a closed reader (SIGPIPE).
         var wakeReader: Int32 = -1
         var wakeWriter: Int32 = -1
-        /// Threads serving or rejecting a connection, by association ID.
+        /// Threads serving a connection, by association ID.
         var workers: [UInt64: Worker] = [:]
         /// Threads that have ended and wait to be joined.
         var finished: [JoinableThread] = []
+        /// Established associations, each holding a slot of the pool.
         var openAssociations = 0
-        var rejectingThreads = 0
+        /// Connections whose A-ASSOCIATE-RQ is still being read, by peer address.
+        var awaitingRequest: [String: Int] = [:]
+        var awaitingRequestTotal = 0
+        /// Connections closed at once since the last report of them, and when that was.
+        var closedAtOnce = 0
+        var lastClosedReport: ContinuousClock.Instant?
         var nextID: UInt64 = 1
     }
 
@@ -153,8 +159,24 @@ public final class StorageSCP: Sendable {
         /// time of its choosing, but this one stays open until the thread ends. So `stop()`
         /// can shut the connection down without hitting a descriptor number reused meanwhile.
         var control: Int32
-        var countsAsAssociation: Bool
+        var peerAddress: String
+        /// Whether the connection still waits for its A-ASSOCIATE-RQ to be read.
+        var awaitingRequest = true
+        /// Whether the association holds a slot of the pool.
+        var holdsSlot = false
         var stopped = false
+    }
+
+    /// Connections from one address that may wait for their A-ASSOCIATE-RQ at once. A slot
+    /// of the pool is taken only once a request is read and accepted, so idle connections
+    /// cannot lock out other peers, and this bound keeps one host from tying up threads.
+    private var awaitingRequestPerAddressLimit: Int {
+        max(2 * configuration.maxAssociations, 10)
+    }
+
+    /// Connections from all addresses together that may wait for their A-ASSOCIATE-RQ.
+    private var awaitingRequestLimit: Int {
+        max(8 * configuration.maxAssociations, 40)
     }
 
     /// Connections being served or rejected, for tests.
@@ -239,39 +261,48 @@ public final class StorageSCP: Sendable {
         }
     }
 
-    /// Starts a thread that serves `connection`, or one that rejects it when the
-    /// association limit is reached. When even the rejecting threads are at the limit, the
-    /// connection is closed at once.
+    /// Starts a thread that reads the association request of `connection` and serves it.
+    /// A connection beyond the limits of connections waiting for their request is closed
+    /// at once.
     private func dispatch(_ connection: ListeningSocket.Connection, shim: ShimConfiguration) {
-        let limit = configuration.maxAssociations
+        let peer = connection.peerAddress
+        let perAddressLimit = awaitingRequestPerAddressLimit
+        let totalLimit = awaitingRequestLimit
         let failure: MediaCenterError? = state.withLock { state in
-            let serve = state.openAssociations < limit
-            guard serve || state.rejectingThreads < limit else {
+            let fromPeer = state.awaitingRequest[peer, default: 0]
+            guard fromPeer < perAddressLimit, state.awaitingRequestTotal < totalLimit else {
                 close(connection.descriptor)
+                state.closedAtOnce += 1
+                // One report a minute at most, because a port scan or a flood would fill
+                // the log otherwise.
+                let now = ContinuousClock.now
+                if let last = state.lastClosedReport, now - last < .seconds(60) { return nil }
+                state.lastClosedReport = now
+                let count = state.closedAtOnce
+                state.closedAtOnce = 0
+                let reason =
+                    fromPeer >= perAddressLimit
+                    ? "\(fromPeer) connections from \(peer) are already waiting for their "
+                        + "association request"
+                    : "\(state.awaitingRequestTotal) connections are already waiting for their "
+                        + "association request"
                 return MediaCenterError(
                     .networkFailure,
-                    "closed a connection at once: \(limit) associations are open and "
-                        + "\(limit) more requests are being rejected")
+                    "closed \(count) connection\(count == 1 ? "" : "s") at once in the last "
+                        + "minute: \(reason); each is closed after the association timeout "
+                        + "of \(configuration.associationTimeout) s")
             }
             let id = state.nextID
             state.nextID += 1
             let control = dup(connection.descriptor)
             do {
                 let thread = try JoinableThread(name: "dicom-assoc-\(id % 10000)") { [self] in
-                    if serve {
-                        serveConnection(connection, id: id, shim: shim)
-                    } else {
-                        rejectConnection(connection, shim: shim)
-                    }
+                    serveConnection(connection, id: id, shim: shim)
                     finish(id: id)
                 }
-                state.workers[id] = Worker(
-                    thread: thread, control: control, countsAsAssociation: serve)
-                if serve {
-                    state.openAssociations += 1
-                } else {
-                    state.rejectingThreads += 1
-                }
+                state.workers[id] = Worker(thread: thread, control: control, peerAddress: peer)
+                state.awaitingRequest[peer, default: 0] += 1
+                state.awaitingRequestTotal += 1
                 return nil
             } catch {
                 close(connection.descriptor)
@@ -281,7 +312,38 @@ public final class StorageSCP: Sendable {
             }
         }
         if let failure {
-            report(.failed(peerAddress: connection.peerAddress, failure))
+            report(.failed(peerAddress: peer, failure))
+        }
+    }
+
+    /// Marks that the request of worker `id` has been read, so it no longer counts as
+    /// waiting for one.
+    private func requestRead(id: UInt64) {
+        state.withLock { state in
+            guard var worker = state.workers[id], worker.awaitingRequest else { return }
+            worker.awaitingRequest = false
+            state.workers[id] = worker
+            Self.forgetAwaitingRequest(of: worker.peerAddress, in: &state)
+        }
+    }
+
+    private static func forgetAwaitingRequest(of peer: String, in state: inout State) {
+        state.awaitingRequestTotal -= 1
+        let left = state.awaitingRequest[peer, default: 1] - 1
+        state.awaitingRequest[peer] = left > 0 ? left : nil
+    }
+
+    /// Takes a slot of the pool for worker `id`, unless every slot is taken.
+    private func takeSlot(id: UInt64) -> Bool {
+        let limit = configuration.maxAssociations
+        return state.withLock { state in
+            guard state.openAssociations < limit, var worker = state.workers[id] else {
+                return false
+            }
+            state.openAssociations += 1
+            worker.holdsSlot = true
+            state.workers[id] = worker
+            return true
         }
     }
 
@@ -292,10 +354,9 @@ public final class StorageSCP: Sendable {
             if let worker = state.workers.removeValue(forKey: id) {
                 if worker.control >= 0 { close(worker.control) }
                 if let thread = worker.thread { state.finished.append(thread) }
-                if worker.countsAsAssociation {
-                    state.openAssociations -= 1
-                } else {
-                    state.rejectingThreads -= 1
+                if worker.holdsSlot { state.openAssociations -= 1 }
+                if worker.awaitingRequest {
+                    Self.forgetAwaitingRequest(of: worker.peerAddress, in: &state)
                 }
             }
             return state.wakeWriter
@@ -306,24 +367,28 @@ public final class StorageSCP: Sendable {
 
     // MARK: - Associations
 
-    private func rejectConnection(_ connection: ListeningSocket.Connection, shim: ShimConfiguration)
-    {
-        let outcome = Association.rejectLocalLimit(
-            socket: connection.descriptor, configuration: shim)
-        reportUnaccepted(outcome, peerAddress: connection.peerAddress)
-    }
-
     private func serveConnection(
         _ connection: ListeningSocket.Connection, id: UInt64, shim: ShimConfiguration
     ) {
         let peer = connection.peerAddress
+        let limit = configuration.maxAssociations
         let outcome = Association.receive(socket: connection.descriptor, configuration: shim) {
-            [delegate] calling, called in
-            delegate.authorize(
+            [self] calling, called in
+            requestRead(id: id)
+            let decision = delegate.authorize(
                 AssociationRequest(
                     callingAETitle: calling, calledAETitle: called, peerAddress: peer))
+            guard decision == .accept else { return decision }
+            guard takeSlot(id: id) else {
+                return .rejectLocalLimit(
+                    reason: "\(limit) associations are open, the maximum; raise "
+                        + "max_associations or have the sender retry later")
+            }
+            return .accept
         }
+        requestRead(id: id)
         guard case .accepted(let association) = outcome else {
+            releaseSlot(id: id)
             reportUnaccepted(outcome, peerAddress: peer)
             return
         }
@@ -339,6 +404,17 @@ public final class StorageSCP: Sendable {
             end = .stopped
         }
         report(.closed(info, end))
+    }
+
+    /// Gives the slot of worker `id` back, when it took one for an association that did not
+    /// come about.
+    private func releaseSlot(id: UInt64) {
+        state.withLock { state in
+            guard var worker = state.workers[id], worker.holdsSlot else { return }
+            worker.holdsSlot = false
+            state.workers[id] = worker
+            state.openAssociations -= 1
+        }
     }
 
     private func reportUnaccepted(_ outcome: Association.Outcome, peerAddress: String) {

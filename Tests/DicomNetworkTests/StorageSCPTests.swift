@@ -669,23 +669,42 @@ extension DicomNetworkSuite {
 
         @Test func limitRejectsAsTransient() throws {
             let delegate = try RecordingDelegate()
-            let scp = try startSCP(delegate) {
-                $0.maxAssociations = 1
-                $0.associationTimeout = 5
-            }
+            let scp = try startSCP(delegate) { $0.maxAssociations = 1 }
             defer { scp.stop() }
-            let silent = try connectSilently(port: scp.port)
-            #expect(delegate.wait { _ in scp.workerCount == 1 })
+            let holder = try Peers.Running(
+                Peers.python, try Peers.scriptArguments("idle", port: scp.port, ["3"]))
+            #expect(
+                delegate.wait {
+                    $0.events.contains { if case .accepted = $0 { true } else { false } }
+                })
 
             let rejected = try Peers.echo(port: scp.port)
-            close(silent)
-            #expect(delegate.wait { _ in scp.workerCount == 0 })
+            _ = try holder.wait(timeout: 30)
+            #expect(delegate.wait { $0.ends.count == 1 })
             let accepted = try Peers.echo(port: scp.port)
 
             #expect(rejected.status != 0)
             #expect(rejected.errors.contains("Local Limit Exceeded"), "\(rejected.errors)")
             #expect(delegate.rejections == [.localLimitExceeded])
+            #expect(delegate.rejectionReasons.first?.contains("max_associations") == true)
             #expect(accepted.status == 0, "echoscu after the limit: \(accepted.errors)")
+        }
+
+        @Test func silentConnectionsTakeNoSlot() throws {
+            let delegate = try RecordingDelegate()
+            let scp = try startSCP(delegate) {
+                $0.maxAssociations = 1
+                $0.associationTimeout = 5
+            }
+            defer { scp.stop() }
+            let silent = try (0..<3).map { _ in try connectSilently(port: scp.port) }
+            defer { silent.forEach { close($0) } }
+            #expect(delegate.wait { _ in scp.workerCount == 3 })
+
+            let echo = try Peers.echo(port: scp.port)
+
+            #expect(echo.status == 0, "echoscu beside idle connections: \(echo.errors)")
+            #expect(delegate.rejections.isEmpty)
         }
 
         /// Returns the names of the threads of this process, from /proc/self/task.

@@ -87,6 +87,9 @@ enum {
     /* Rejected transient, reason 1 "no reason given": a resource of this node is short for
      * now, so the peer may try again later. */
     MCD_REJECT_TRANSIENT_NO_REASON = 0x101,
+    /* Rejected transient by the service provider (presentation), reason 2 "local limit
+     * exceeded": the maximum number of associations is open. */
+    MCD_REJECT_LOCAL_LIMIT = 0x302,
 };
 
 /* What an association must meet to be accepted. */
@@ -136,7 +139,8 @@ typedef struct mcd_association mcd_association;
 /* Reads the A-ASSOCIATE-RQ from the already accepted TCP connection `socket_fd` and
  * accepts or rejects it by `config`. The association is rejected when the application
  * context is not the DICOM one (1.2.840.10008.3.1.1.1), when the called AE title is not
- * one of `ae_titles`, or when `authorize` returns false. Each proposed presentation context is
+ * one of `ae_titles`, or when `authorize` returns a rejection, which it sends as the verdict
+ * says (MCD_REJECT_LOCAL_LIMIT for a full association pool). Each proposed presentation context is
  * accepted with the first transfer syntax of the table that the peer also proposed, or
  * rejected on its own. An association whose contexts were all rejected is still accepted:
  * the peer then sees the reason for each context in the A-ASSOCIATE-AC.
@@ -145,15 +149,6 @@ typedef struct mcd_association mcd_association;
  * the association was rejected or failed (error says why, with code MCD_ERROR_REJECTED
  * for a rejection this side sent). */
 mcd_association *mcd_association_receive(
-    int socket_fd, const mcd_scp_config *config, mcd_association_request *request,
-    mcd_error *error);
-
-/* Reads the A-ASSOCIATE-RQ from `socket_fd` and rejects it as transient, source service
- * provider (presentation), reason "local limit exceeded", which is the response when the
- * maximum number of associations is active. Takes ownership of the descriptor and closes it.
- * `request` (may be NULL) is filled in as far as the request was read. Returns 0 once the
- * rejection was sent. */
-int mcd_association_reject_local_limit(
     int socket_fd, const mcd_scp_config *config, mcd_association_request *request,
     mcd_error *error);
 
