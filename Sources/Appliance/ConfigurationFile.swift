@@ -85,8 +85,9 @@ public enum ConfigurationFile {
                 continue
             }
             let name = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
-            let value = trimmed[trimmed.index(after: equals)...]
-                .trimmingCharacters(in: .whitespaces)
+            let value = Self.removingTrailingComment(
+                String(trimmed[trimmed.index(after: equals)...])
+            ).trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else {
                 problems.append("\(location): the line has no key before \"=\"")
                 continue
@@ -126,7 +127,8 @@ public enum ConfigurationFile {
     public static func format(_ configuration: Configuration) -> String {
         var lines = [
             "# Configuration of mediacenterd, the DICOM burn appliance daemon.",
-            "# One \"key = value\" per line; lines that start with \"#\" are comments.",
+            "# One \"key = value\" per line. A \"#\" at the start of a line, or after a space",
+            "# or tab, starts a comment that runs to the end of the line.",
             "# mediacenterd reads \(Configuration.defaultFilePath) when it exists, or the",
             "# file given with --config FILE. Command-line options override this file.",
         ]
@@ -152,6 +154,20 @@ public enum ConfigurationFile {
         return ConfigurationError(problems: [
             "cannot read the configuration file \(path) (\(call): \(reason)); \(fix)"
         ])
+    }
+
+    /// Returns `value` without a comment at its end: a "#" after a space or tab starts
+    /// one. A "#" inside a word, as in the AE title PACS#1, is part of the value.
+    static func removingTrailingComment(_ value: String) -> String {
+        var previous: Character = " "
+        for index in value.indices {
+            let character = value[index]
+            if character == "#" && (previous == " " || previous == "\t") {
+                return String(value[..<index])
+            }
+            previous = character
+        }
+        return value
     }
 
     private static func unknownKeyMessage(_ name: String) -> String {

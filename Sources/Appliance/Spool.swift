@@ -70,13 +70,16 @@ public struct Spool: Sendable {
         return SpoolEntry(path: destination, size: Int64(status.st_size), folder: folder)
     }
 
-    /// The share of the spool's file system in use, in percent from 0 to 100. Blocks
-    /// reserved for root count as used. Returns nil when statvfs fails.
+    /// The share of the spool's file system in use, in percent from 0 to 100, as `df`
+    /// shows it: used blocks against used plus available ones, so that blocks reserved
+    /// for root count neither way. Returns nil when statvfs fails.
     public func usedPercent() -> Double? {
         var info = statvfs()
-        guard statvfs(root, &info) == 0, info.f_blocks > 0 else { return nil }
-        let total = Double(info.f_blocks)
-        return (total - Double(info.f_bavail)) / total * 100
+        guard statvfs(root, &info) == 0 else { return nil }
+        let used = Double(info.f_blocks) - Double(info.f_bfree)
+        let usable = used + Double(info.f_bavail)
+        guard usable > 0 else { return nil }
+        return used / usable * 100
     }
 
     /// Flushes a spool folder, making the renames into it durable.
