@@ -112,13 +112,17 @@ public final class AccessControl: Sendable {
                 "port \(port) is outside 1 to 65535; give the port on which "
                     + "\(checked.aeTitle) accepts associations, or leave it out")
         }
-        guard entry.description.count <= 128,
-            entry.description.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+        guard entry.description.count <= 128 else {
+            throw MediaCenterError(
+                .invalidArgument,
+                "the description has \(entry.description.count) characters; use at most 128")
+        }
+        guard entry.description.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
         else {
             throw MediaCenterError(
                 .invalidArgument,
-                "the description has \(entry.description.count) characters or a control "
-                    + "character; use at most 128 printable characters")
+                "the description contains a control character, such as a tab or a line break; "
+                    + "use printable characters only")
         }
         return checked
     }

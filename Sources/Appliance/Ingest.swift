@@ -202,11 +202,12 @@ public final class Ingest: StorageDelegate {
         return StoreResponse(status: 0x0000, errorComment: nil)
     }
 
-    /// Logs each association event once: failures and rejections as warnings, the rest at
-    /// info, and echoes at debug because monitoring systems send them every few seconds.
+    /// Logs each association event once: failures, rejections, and associations that ended
+    /// in a timeout or a failure as warnings, the rest at info, and echoes at debug because
+    /// monitoring systems send them every few seconds.
     public func associationEvent(_ event: AssociationEvent) {
         switch event {
-        case .rejected, .failed, .storeFailed:
+        case .rejected, .failed, .storeFailed, .closed(_, .failed), .closed(_, .timedOut):
             logger.warning(event.description, event.metadata)
         case .echo:
             logger.debug(event.description, event.metadata)

@@ -578,8 +578,22 @@ std::vector<ProposedContext> proposed_contexts(T_ASC_Parameters *params) {
 // Accepts each proposed context with the first transfer syntax of the table that the
 // peer proposed too, and rejects the others one by one, counting both in `proposed` and
 // `accepted`.
-OFCondition negotiate_contexts(
-    T_ASC_Parameters *params, const PresentationTable &table, int &proposed, int &accepted) {
+// Appends one line "abstract syntax<TAB>result<TAB>proposed transfer syntaxes, comma
+// separated" to `rejected`, unless that would pass `capacity` bytes with its NUL.
+void note_rejected_context(char *rejected, size_t capacity, const ProposedContext &context,
+    T_ASC_P_ResultReason result) {
+    std::string line = context.abstract_syntax + "\t" + std::to_string(int(result)) + "\t";
+    for (size_t i = 0; i < context.transfer_syntaxes.size(); i++) {
+        if (i > 0) line += ",";
+        line += context.transfer_syntaxes[i];
+    }
+    line += "\n";
+    const size_t used = std::strlen(rejected);
+    if (used + line.size() < capacity) std::memcpy(rejected + used, line.c_str(), line.size() + 1);
+}
+
+OFCondition negotiate_contexts(T_ASC_Parameters *params, const PresentationTable &table,
+    int &proposed, int &accepted, char *rejected, size_t rejected_capacity) {
     // The list is copied first because accepting a context moves DCMTK's list cursor.
     const std::vector<ProposedContext> contexts = proposed_contexts(params);
     proposed = int(contexts.size());
@@ -590,6 +604,8 @@ OFCondition negotiate_contexts(
         if (entry == table.end()) {
             status = ASC_refusePresentationContext(
                 params, context.id, ASC_P_ABSTRACTSYNTAXNOTSUPPORTED);
+            note_rejected_context(
+                rejected, rejected_capacity, context, ASC_P_ABSTRACTSYNTAXNOTSUPPORTED);
         } else {
             const std::string *chosen = nullptr;
             for (const std::string &ours : entry->second) {
@@ -604,6 +620,8 @@ OFCondition negotiate_contexts(
             if (chosen == nullptr) {
                 status = ASC_refusePresentationContext(
                     params, context.id, ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);
+                note_rejected_context(
+                    rejected, rejected_capacity, context, ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);
             } else {
                 status = ASC_acceptPresentationContext(params, context.id, chosen->c_str());
                 if (status.good()) accepted++;
@@ -800,7 +818,8 @@ mcd_association *mcd_association_receive(
                 ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED, request);
             mcd_set_error(error, MCD_ERROR_REJECTED,
                 "rejected the association: called AE title \"" + handle->called_ae
-                    + "\" is not one of \"" + config->ae_titles + "\"");
+                    + "\" is not one of \"" + config->ae_titles
+                    + "\"; correct the sender's called AE title, or add it to ae_titles");
             return nullptr;
         }
 
@@ -832,8 +851,14 @@ mcd_association *mcd_association_receive(
 
         int proposed = 0;
         int accepted = 0;
-        OFCondition status = negotiate_contexts(
-            params, parse_presentation_table(config->presentation_table), proposed, accepted);
+        char unused[1];
+        char *rejected = request != nullptr ? request->rejected_contexts : unused;
+        const size_t rejected_capacity =
+            request != nullptr ? sizeof request->rejected_contexts : sizeof unused;
+        rejected[0] = '\0';
+        OFCondition status = negotiate_contexts(params,
+            parse_presentation_table(config->presentation_table), proposed, accepted, rejected,
+            rejected_capacity);
         if (request != nullptr) {
             request->proposed_contexts = proposed;
             request->accepted_contexts = accepted;

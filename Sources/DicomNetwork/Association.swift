@@ -102,6 +102,8 @@ final class Association {
     let proposedContexts: Int
     /// Presentation contexts accepted.
     let acceptedContexts: Int
+    /// The presentation contexts that were rejected, and why.
+    let rejectedContexts: [RejectedContext]
 
     private init(handle: OpaquePointer, request: mcd_association_request) {
         self.handle = handle
@@ -109,6 +111,7 @@ final class Association {
         calledAETitle = String(cString: mcd_association_called_ae(handle))
         proposedContexts = Int(request.proposed_contexts)
         acceptedContexts = Int(request.accepted_contexts)
+        rejectedContexts = RejectedContext.parse(Self.string(from: request.rejected_contexts))
     }
 
     deinit {

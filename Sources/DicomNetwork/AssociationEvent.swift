@@ -25,6 +25,10 @@ public enum AssociationEvent: Sendable, CustomStringConvertible {
             "association \(info.id) accepted: \(info.callingAETitle) at \(info.peerAddress) "
                 + "called \(info.calledAETitle); \(info.acceptedContexts) of "
                 + "\(info.proposedContexts) presentation contexts accepted"
+                + (info.rejectedContexts.isEmpty
+                    ? ""
+                    : "; rejected: "
+                        + info.rejectedContexts.map(\.description).joined(separator: "; "))
         case .rejected(let request, let rejection, let reason):
             "association request from \(request.callingAETitle) at \(request.peerAddress) "
                 + "calling \(request.calledAETitle) \(rejection)"
@@ -99,6 +103,8 @@ public struct AssociationInfo: Sendable, Equatable {
     public var proposedContexts: Int
     /// Presentation contexts accepted; the others were rejected one by one.
     public var acceptedContexts: Int
+    /// The rejected presentation contexts, so that a log can say which and why.
+    public var rejectedContexts: [RejectedContext] = []
 
     /// Log fields: `association.id`, `calling.ae`, `called.ae` and `peer.address`.
     public var metadata: LogMetadata {
@@ -111,8 +117,9 @@ public struct AssociationInfo: Sendable, Equatable {
     /// Makes an association description.
     public init(
         id: UInt64, callingAETitle: String, calledAETitle: String, peerAddress: String,
-        proposedContexts: Int, acceptedContexts: Int
+        proposedContexts: Int, acceptedContexts: Int, rejectedContexts: [RejectedContext] = []
     ) {
+        self.rejectedContexts = rejectedContexts
         self.id = id
         self.callingAETitle = callingAETitle
         self.calledAETitle = calledAETitle
@@ -183,7 +190,7 @@ public struct AssociationRejection: Sendable, Equatable, CustomStringConvertible
     /// The rejection in words, such as "rejected permanent by the service user: called AE
     /// title not recognized".
     public var description: String {
-        let kind = result == 2 ? "transient" : "permanent"
+        let kind = result == 2 ? "transiently" : "permanently"
         let by =
             switch source {
             case 1: "the service user"
@@ -201,5 +208,55 @@ public struct AssociationRejection: Sendable, Equatable, CustomStringConvertible
             default: "no reason given"
             }
         return "rejected \(kind) by \(by): \(why)"
+    }
+}
+
+/// A presentation context that the SCP rejected in its A-ASSOCIATE-AC.
+public struct RejectedContext: Sendable, Equatable, CustomStringConvertible {
+    /// The abstract syntax (SOP class UID) of the context.
+    public var abstractSyntax: String
+    /// The result of the A-ASSOCIATE-AC (PS3.8 section 9.3.3.2): 3 abstract syntax not
+    /// supported, 4 transfer syntaxes not supported.
+    public var result: Int
+    /// The transfer syntax UIDs the peer proposed.
+    public var proposedTransferSyntaxes: [String]
+
+    public init(abstractSyntax: String, result: Int, proposedTransferSyntaxes: [String]) {
+        self.abstractSyntax = abstractSyntax
+        self.result = result
+        self.proposedTransferSyntaxes = proposedTransferSyntaxes
+    }
+
+    /// The context in words, with names from the SOP class tables or DCMTK's UID dictionary
+    /// and a hint where the configuration could accept it, such as "Segmentation Storage:
+    /// SOP class not accepted (it is in the extended set, which extended_sop_classes turns
+    /// on)".
+    public var description: String {
+        let name =
+            SOPClassTable.sopClass(uid: abstractSyntax, includingExtended: true)?.name
+            ?? DicomToolkit.name(ofUID: abstractSyntax).map { "\($0) \(abstractSyntax)" }
+            ?? abstractSyntax
+        if result == 4 {
+            // DCMTK names transfer syntaxes by keyword, such as JPEGBaseline.
+            let syntaxes = proposedTransferSyntaxes.map { uid in
+                DicomToolkit.name(ofUID: uid).map { "\($0) \(uid)" } ?? uid
+            }
+            return "\(name): none of the proposed transfer syntaxes is accepted ("
+                + syntaxes.joined(separator: ", ") + ")"
+        }
+        let extended = SOPClassTable.extended.contains { $0.uid == abstractSyntax }
+        return "\(name): SOP class not accepted"
+            + (extended ? " (it is in the extended set, which extended_sop_classes turns on)" : "")
+    }
+
+    /// Reads the lines of the shim's `rejected_contexts` field.
+    static func parse(_ text: String) -> [RejectedContext] {
+        text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 3, let result = Int(fields[1]) else { return nil }
+            return RejectedContext(
+                abstractSyntax: String(fields[0]), result: result,
+                proposedTransferSyntaxes: fields[2].split(separator: ",").map(String.init))
+        }
     }
 }

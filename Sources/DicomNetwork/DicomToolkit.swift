@@ -58,3 +58,12 @@ extension DicomToolkit {
         }
     }
 }
+
+extension DicomToolkit {
+    /// Returns the name DCMTK's UID dictionary gives `uid`, such as "CT Image Storage", with
+    /// `mcd_uid_name`, or nil for a UID it does not know.
+    public static func name(ofUID uid: String) -> String? {
+        guard let name = mcd_uid_name(uid) else { return nil }
+        return String(cString: name)
+    }
+}

@@ -397,7 +397,8 @@ public final class StorageSCP: Sendable {
             id: id, callingAETitle: association.callingAETitle,
             calledAETitle: association.calledAETitle, peerAddress: peer,
             proposedContexts: association.proposedContexts,
-            acceptedContexts: association.acceptedContexts)
+            acceptedContexts: association.acceptedContexts,
+            rejectedContexts: association.rejectedContexts)
         report(.accepted(info))
         var end = serve(association, info: info)
         if state.withLock({ $0.workers[id]?.stopped ?? false }) {

@@ -92,7 +92,7 @@ public struct StorageSCPConfiguration: Sendable, Equatable {
         guard allowed else {
             throw invalid(
                 "AE title \"\(title)\" contains a backslash, a control character or a "
-                    + "character outside ASCII; use letters, digits, space and _-.")
+                    + "character outside ASCII; use printable ASCII characters without a backslash")
         }
         guard bytes.contains(where: { $0 != UInt8(ascii: " ") }) else {
             throw invalid("AE title \"\(title)\" is all spaces; use 1 to 16 visible characters")

@@ -26,7 +26,7 @@ public enum AETitle {
             throw MediaCenterError(
                 .invalidArgument,
                 "\(role) \"\(title)\" contains a backslash, a control character or a character "
-                    + "outside ASCII; use letters, digits, space and _-.")
+                    + "outside ASCII; use printable ASCII characters without a backslash")
         }
         return trimmed
     }

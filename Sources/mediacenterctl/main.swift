@@ -223,8 +223,10 @@ case "aet":
         }
         printJSON(AccessListOutput(accessControl: enabled, remoteAEs: list))
     } else {
-        if positional.first == "add" { print("Added \(printable(positional[1])).") }
-        if positional.first == "remove" { print("Removed \(printable(positional[1])).") }
+        let title = printable(positional.count > 1 ? positional[1] : "")
+            .trimmingCharacters(in: .whitespaces)
+        if positional.first == "add" { print("Added \(title).") }
+        if positional.first == "remove" { print("Removed \(title).") }
         if !enabled {
             print("Access control is OFF (open mode): every calling AE title is accepted.")
         }

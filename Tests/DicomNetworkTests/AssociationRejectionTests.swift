@@ -6,13 +6,13 @@ extension DicomNetworkSuite {
         @Test func describesCalledTitleRejection() {
             #expect(
                 AssociationRejection.calledAETitleNotRecognized.description
-                    == "rejected permanent by the service user: called AE title not recognized")
+                    == "rejected permanently by the service user: called AE title not recognized")
         }
 
         @Test func describesLocalLimitRejection() {
             #expect(
                 AssociationRejection.localLimitExceeded.description
-                    == "rejected transient by the service provider (presentation): "
+                    == "rejected transiently by the service provider (presentation): "
                     + "local limit exceeded")
         }
     }

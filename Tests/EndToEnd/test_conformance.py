@@ -805,6 +805,18 @@ class TestNegotiation:
             [(SEGMENTATION, ABSTRACT_SYNTAX_NOT_SUPPORTED)]
         assert [cx.abstract_syntax for cx in association.accepted_contexts] == [CT]
         association.release()
+        logged(daemon, "rejected: Segmentation Storage: SOP class not accepted (it is in the "
+                       "extended set, which extended_sop_classes turns on)")
+
+    def test_rejected_transfer_syntaxes_are_named_in_the_log(self, start_daemon):
+        daemon = start_daemon()
+
+        association = pynetdicom_associate(daemon.port, [(CT, [JPEG_BASELINE]), (CT, [EXPLICIT])])
+
+        assert association.is_established
+        association.release()
+        logged(daemon, "rejected: CT Image Storage: none of the proposed transfer syntaxes is "
+                       "accepted (JPEGBaseline 1.2.840.10008.1.2.4.50)")
 
     @pytest.mark.skipif(setting_not_in_effect("extended_sop_classes"),
                         reason="mediacenterd says extended_sop_classes is not in effect yet")

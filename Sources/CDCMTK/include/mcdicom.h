@@ -124,6 +124,11 @@ typedef struct mcd_association_request {
     /* Presentation contexts the peer proposed, and how many of them were accepted. */
     int proposed_contexts;
     int accepted_contexts;
+    /* The rejected presentation contexts, one line each: abstract syntax UID, a tab, the
+     * result (3 abstract syntax not supported, 4 transfer syntaxes not supported), a tab,
+     * and the proposed transfer syntax UIDs separated by commas. Lines that do not fit are
+     * left out. */
+    char rejected_contexts[2048];
     /* The A-ASSOCIATE-RJ sent, as coded in the PDU (PS3.8 section 9.3.4); all 0 when none
      * was sent. Result: 1 permanent, 2 transient. Source: 1 service user, 2 service
      * provider (ACSE), 3 service provider (presentation). The reason depends on the source:
