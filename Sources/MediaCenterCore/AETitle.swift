@@ -11,7 +11,8 @@ public enum AETitle {
             title.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
         guard !trimmed.isEmpty else {
             throw MediaCenterError(
-                .invalidArgument, "\(role) \"\(title)\" is empty or all spaces; use 1 to 16 "
+                .invalidArgument,
+                "\(role) \"\(title)\" is empty or all spaces; use 1 to 16 "
                     + "visible characters")
         }
         guard trimmed.utf8.count <= 16 else {

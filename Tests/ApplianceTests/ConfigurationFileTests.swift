@@ -81,7 +81,8 @@ import Testing
 
     @Test func commentAfterValueIsDropped() throws {
         let configuration = try Self.parse(
-            "ae_titles = PACS#1, WARD3 # ward 3\ndata_dir = /srv/mc\t# on the SSD\nport = 11112 #\n")
+            "ae_titles = PACS#1, WARD3 # ward 3\ndata_dir = /srv/mc\t# on the SSD\nport = 11112 #\n"
+        )
 
         #expect(configuration.aeTitles == ["PACS#1", "WARD3"])
         #expect(configuration.dataDirectory == "/srv/mc")
