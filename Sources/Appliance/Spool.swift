@@ -70,8 +70,8 @@ public struct Spool: Sendable {
         return SpoolEntry(path: destination, size: Int64(status.st_size), folder: folder)
     }
 
-    /// The share of the spool's file system in use, in percent from 0 to 100, as `df`
-    /// shows it: used blocks against used plus available ones, so that blocks reserved
+    /// Returns the share of the spool's file system in use, in percent from 0 to 100, as
+    /// `df` shows it: used blocks against used plus available ones, so that blocks reserved
     /// for root count neither way. Returns nil when statvfs fails.
     public func usedPercent() -> Double? {
         var info = statvfs()

@@ -103,7 +103,7 @@ public struct AssociationInfo: Sendable, Equatable {
     public var proposedContexts: Int
     /// Presentation contexts accepted; the others were rejected one by one.
     public var acceptedContexts: Int
-    /// The rejected presentation contexts, so that a log can say which and why.
+    /// The rejected presentation contexts, so that the log can name each and the cause.
     public var rejectedContexts: [RejectedContext] = []
 
     /// Log fields: `association.id`, `calling.ae`, `called.ae` and `peer.address`.

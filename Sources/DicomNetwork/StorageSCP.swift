@@ -162,7 +162,7 @@ public final class StorageSCP: Sendable {
         var peerAddress: String
         /// Whether the connection still waits for its A-ASSOCIATE-RQ to be read.
         var awaitingRequest = true
-        /// Whether the association holds a slot of the pool.
+        /// Whether the association has taken a slot of the pool.
         var holdsSlot = false
         var stopped = false
     }
