@@ -20,6 +20,7 @@ enum PeerScript {
         from pydicom import dcmread
         from pynetdicom import AE, evt
         from pynetdicom.dimse_messages import C_STORE_RQ
+        from pynetdicom.pdu import A_ASSOCIATE_RJ
         from pydicom.dataset import Dataset
         from pynetdicom.dimse_primitives import C_FIND, C_STORE
         from pynetdicom.dsutils import encode
@@ -45,15 +46,17 @@ enum PeerScript {
             """Associates and returns the association with the A-ASSOCIATE-RJ fields, if any."""
             rejection = {}
 
-            def on_acse(event):
-                primitive = event.primitive
-                if getattr(primitive, "result", None) in (1, 2):
+            # The A-ASSOCIATE-RJ is read from the PDU as it arrives: when the SCP closes the
+            # connection right after it, pynetdicom 3.0.4 may report a failed connection
+            # before its ACSE layer has handled the rejection.
+            def on_pdu(event):
+                if isinstance(event.pdu, A_ASSOCIATE_RJ):
                     rejection.update(
-                        result=primitive.result, source=primitive.result_source,
-                        reason=primitive.diagnostic)
+                        result=event.pdu.result, source=event.pdu.source,
+                        reason=event.pdu.reason_diagnostic)
 
             assoc = ae.associate(
-                "127.0.0.1", port, ae_title=called, evt_handlers=[(evt.EVT_ACSE_RECV, on_acse)])
+                "127.0.0.1", port, ae_title=called, evt_handlers=[(evt.EVT_PDU_RECV, on_pdu)])
             return assoc, rejection
 
 
