@@ -15,15 +15,8 @@ extension DicomNetworkSuite {
 
         /// The peer's outcome: each proposed context, and the status of each C-STORE.
         struct Outcome: Decodable {
-            struct Context: Decodable {
-                let id: Int
-                let abstract: String
-                let result: Int
-                let transfer_syntax: String?
-            }
-
             let established: Bool
-            let contexts: [Context]
+            let contexts: [Peers.NegotiatedContext]
             let ct_status: Int?
             let segmentation_status: Int?
         }

@@ -83,6 +83,16 @@ enum Peers {
         try run(echoscu, ["-aet", calling, "-aec", called, "127.0.0.1", String(port)])
     }
 
+    /// A presentation context as the pynetdicom script reports it after negotiation.
+    struct NegotiatedContext: Decodable {
+        let id: Int
+        let abstract: String
+        /// 0 accepted, 3 abstract syntax not supported, 4 transfer syntaxes not supported.
+        let result: Int
+        /// The accepted transfer syntax; nil for a rejected context.
+        let transfer_syntax: String?
+    }
+
     /// Sends `files` with DCMTK's storescu; `options` selects the proposed syntaxes.
     static func store(port: Int, files: [String], options: [String] = []) throws -> Result {
         let arguments =

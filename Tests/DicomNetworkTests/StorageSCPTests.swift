@@ -261,15 +261,8 @@ extension DicomNetworkSuite {
         // MARK: - Negotiation
 
         struct Negotiation: Decodable {
-            struct Context: Decodable {
-                let id: Int
-                let abstract: String
-                let result: Int
-                let transfer_syntax: String?
-            }
-
             let established: Bool
-            let contexts: [Context]
+            let contexts: [Peers.NegotiatedContext]
             let store_status: Int?
             let echo_status: Int?
         }
