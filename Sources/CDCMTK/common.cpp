@@ -36,6 +36,25 @@ void mcd_set_error(mcd_error *error, int code, const std::string &message) {
     std::snprintf(error->message, sizeof error->message, "%s", message.c_str());
 }
 
+std::string mcd_trim_spaces(const std::string &value) {
+    const size_t first = value.find_first_not_of(' ');
+    if (first == std::string::npos) return "";
+    const size_t last = value.find_last_not_of(' ');
+    return value.substr(first, last - first + 1);
+}
+
+std::vector<std::string> mcd_split(const std::string &text, char separator) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t end = text.find(separator, start);
+        if (end == std::string::npos) end = text.size();
+        parts.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return parts;
+}
+
 int mcd_copy_out(const std::string &value, char *buffer, size_t capacity) {
     if (buffer == nullptr || capacity == 0) return -2;
     const bool fits = value.size() < capacity;
@@ -174,16 +193,9 @@ int mcd_dataset_get_string_utf8(
         if (items->findAndGetOFStringArray(DCM_SpecificCharacterSet, terms).good()
             && terms.find("ISO 2022") != OFString_npos) {
             std::vector<std::string> list;
-            std::string all(terms.c_str(), terms.size());
-            size_t start = 0;
-            while (true) {
-                const size_t end = all.find('\\', start);
-                std::string term = all.substr(start, end == std::string::npos ? end : end - start);
-                const size_t first = term.find_first_not_of(' ');
-                const size_t last = term.find_last_not_of(' ');
-                list.push_back(first == std::string::npos ? "" : term.substr(first, last - first + 1));
-                if (end == std::string::npos) break;
-                start = end + 1;
+            const std::string all(terms.c_str(), terms.size());
+            for (const std::string &term : mcd_split(all, '\\')) {
+                list.push_back(mcd_trim_spaces(term));
             }
             std::string decoded;
             if (mcd_decode_iso2022(std::string(value.c_str(), value.size()), list, decoded)) {

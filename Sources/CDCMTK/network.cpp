@@ -122,32 +122,13 @@ private:
 
 // ---- Configuration parsing ----
 
-std::string trim_spaces(const std::string &value) {
-    const size_t first = value.find_first_not_of(' ');
-    if (first == std::string::npos) return "";
-    const size_t last = value.find_last_not_of(' ');
-    return value.substr(first, last - first + 1);
-}
-
-std::vector<std::string> split(const std::string &text, char separator) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= text.size()) {
-        size_t end = text.find(separator, start);
-        if (end == std::string::npos) end = text.size();
-        parts.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return parts;
-}
-
 // SOP Class UID to its transfer syntax UIDs in order of preference.
 using PresentationTable = std::map<std::string, std::vector<std::string>>;
 
 PresentationTable parse_presentation_table(const char *text) {
     PresentationTable table;
-    for (const std::string &line : split(text, '\n')) {
-        std::vector<std::string> fields = split(line, '\t');
+    for (const std::string &line : mcd_split(text, '\n')) {
+        std::vector<std::string> fields = mcd_split(line, '\t');
         if (fields.size() < 2 || fields[0].empty()) continue;
         std::vector<std::string> &syntaxes = table[fields[0]];
         for (size_t i = 1; i < fields.size(); i++) {
@@ -505,8 +486,8 @@ std::unique_ptr<mcd_association> receive_request(
 
     if (handle->association != nullptr && handle->association->params != nullptr) {
         const DUL_ASSOCIATESERVICEPARAMETERS &dul = handle->association->params->DULparams;
-        handle->calling_ae = trim_spaces(dul.callingAPTitle);
-        handle->called_ae = trim_spaces(dul.calledAPTitle);
+        handle->calling_ae = mcd_trim_spaces(dul.callingAPTitle);
+        handle->called_ae = mcd_trim_spaces(dul.calledAPTitle);
         if (request != nullptr) {
             std::snprintf(request->calling_ae, sizeof request->calling_ae, "%s",
                 handle->calling_ae.c_str());
@@ -810,8 +791,8 @@ mcd_association *mcd_association_receive(
         }
 
         bool known_title = false;
-        for (const std::string &title : split(config->ae_titles, '\\')) {
-            if (trim_spaces(title) == handle->called_ae) known_title = true;
+        for (const std::string &title : mcd_split(config->ae_titles, '\\')) {
+            if (mcd_trim_spaces(title) == handle->called_ae) known_title = true;
         }
         if (!known_title) {
             send_rejection(*handle, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,

@@ -22,6 +22,12 @@ int mcd_copy_out(const std::string &value, char *buffer, size_t capacity);
 mcd_dataset *mcd_dataset_adopt(
     std::unique_ptr<DcmDataset> dataset, const std::string &transfer_syntax_uid);
 
+// Returns `value` without leading and trailing spaces.
+std::string mcd_trim_spaces(const std::string &value);
+
+// Splits `text` at each `separator`; n separators give n + 1 parts, empty ones included.
+std::vector<std::string> mcd_split(const std::string &text, char separator);
+
 // Decodes `value`, written with the ISO 2022 code extensions of the Specific Character Set
 // `terms` (its values, in order), to UTF-8 in `out`. Covers the Japanese, Korean and Chinese
 // multi-byte sets and the ISO 8859 sets. Returns false, leaving `out` alone, for an unknown
