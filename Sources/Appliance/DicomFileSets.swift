@@ -19,7 +19,7 @@ public struct DicomFileSets: FileSetMaking {
         self.consistencyFlag = consistencyFlag
     }
 
-    public func makeFileSet(_ plan: DiscPlan, into directory: String) throws {
+    public func makeFileSet(_ plan: DiscPlan, into directory: String) throws -> [Int64] {
         let instances = plan.instances.map {
             FileSetInstance(
                 sourcePath: $0.spoolPath, sopInstanceUID: $0.sopInstanceUID,
@@ -30,6 +30,8 @@ public struct DicomFileSets: FileSetMaking {
             patientID: plan.collection.patientIDGenerated ? plan.collection.patientID : nil,
             sourceAETitle: sourceAETitle, fileSetID: "MEDIACENTER\(plan.collection.id % 100_000)",
             discNumber: plan.discNumber, discCount: plan.discCount, createdAt: Date())
-        _ = try FileSetBuilder(consistencyFlag: consistencyFlag).build(fileSet, into: directory)
+        let result = try FileSetBuilder(consistencyFlag: consistencyFlag).build(
+            fileSet, into: directory)
+        return result.files.map(\.byteCount)
     }
 }

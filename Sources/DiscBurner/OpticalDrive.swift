@@ -44,6 +44,13 @@ public final class OpticalDrive: DiscDrive {
         return try write(image: image)
     }
 
+    /// Lays out the image of `directory` with libisofs and returns its size in bytes.
+    /// - Throws: `MediaCenterError` with `.invalidArgument` when the folder breaks an ISO
+    ///   9660 level 1 rule, `.ioFailure` when it cannot be read.
+    public func imageByteCount(directory: String, volumeID: String) throws -> Int64 {
+        try ISOImage(directory: directory, volumeID: volumeID).byteCount
+    }
+
     /// Writes a laid-out image to the blank medium, after checking that the medium is
     /// blank and that the image fits in the space libburn reports.
     /// - Throws: `MediaCenterError` with `.mediaFailure` when the medium is not blank, the

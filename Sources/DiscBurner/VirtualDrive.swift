@@ -126,6 +126,13 @@ public final class VirtualDrive: DiscDrive {
         return try write(image: image)
     }
 
+    /// Lays out the image of `directory` with libisofs and returns its size in bytes.
+    /// - Throws: `MediaCenterError` with `.invalidArgument` when the folder breaks an ISO
+    ///   9660 level 1 rule, `.ioFailure` when it cannot be read.
+    public func imageByteCount(directory: String, volumeID: String) throws -> Int64 {
+        try ISOImage(directory: directory, volumeID: volumeID).byteCount
+    }
+
     /// Writes a laid-out image to the loaded blank disc and records the disc as written.
     /// When the write fails part-way, the disc is recorded as failed and counts as written.
     /// - Returns: the result, whose location is the disc's image file.

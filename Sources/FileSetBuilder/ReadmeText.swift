@@ -38,8 +38,10 @@ enum ReadmeText {
         if plan.discCount > 1 {
             lines += [
                 "",
-                "The patient's data fill \(plan.discCount) discs. Each disc is a complete",
-                "file-set with a DICOMDIR of its own.",
+                "This is disc \(plan.discNumber) of \(plan.discCount) of the patient's data. "
+                    + "Each disc is a",
+                "complete file-set with a DICOMDIR of its own, listing only the studies,",
+                "series and instances on that disc.",
             ]
         }
         lines += [

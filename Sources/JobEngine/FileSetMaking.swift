@@ -23,5 +23,7 @@ public struct DiscPlan: Sendable {
 /// builder; the engine only needs the folder to exist when the call returns.
 public protocol FileSetMaking: Sendable {
     /// Writes the file-set for `plan` into the empty folder `directory`.
-    func makeFileSet(_ plan: DiscPlan, into directory: String) throws
+    /// - Returns: the size in bytes of the file written for each of `plan.instances`, in
+    ///   the same order, which the engine splits a collection by when it spans discs.
+    func makeFileSet(_ plan: DiscPlan, into directory: String) throws -> [Int64]
 }

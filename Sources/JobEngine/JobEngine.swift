@@ -21,11 +21,11 @@ public struct JobEngineConfiguration: Sendable {
 /// drive, on a thread of its own. Every state change goes through `PatientStore`, which
 /// records it with its reason.
 public final class JobEngine: Sendable {
-    private let store: PatientStore
-    private let drive: any DiscDrive
-    private let fileSets: any FileSetMaking
+    let store: PatientStore
+    let drive: any DiscDrive
+    let fileSets: any FileSetMaking
     private let configuration: JobEngineConfiguration
-    private let logger: Logger
+    let logger: Logger
 
     private struct Control {
         var running = false
@@ -191,7 +191,8 @@ public final class JobEngine: Sendable {
 
     // MARK: - One job
 
-    /// Runs one queued collection to `done` or `failed`.
+    /// Runs one queued collection to `done` or `failed`: plans its discs, then writes,
+    /// reads back and records each disc in turn.
     /// - Throws: when the job cannot even be marked as burning, so nothing was done.
     private func runJob(_ id: Int64) throws {
         let fields = ["job.id": String(id), "drive.name": drive.name]
@@ -209,40 +210,25 @@ public final class JobEngine: Sendable {
                 throw MediaCenterError(.notFound, "collection \(id) is no longer recorded")
             }
             let instances = try store.instances(inCollection: id)
-            try prepareBlank()
-
             try? FileManager.default.removeItem(atPath: staging)
-            try FileManager.default.createDirectory(
-                atPath: staging, withIntermediateDirectories: true)
-            let plan = DiscPlan(
-                collection: collection, instances: instances, discNumber: 1, discCount: 1)
-            try fileSets.makeFileSet(plan, into: staging)
+            let media = try prepareBlank()
+            let discs = try planDiscs(
+                collection, instances, capacityBytes: media.capacityBytes, staging: staging)
 
-            let written = try drive.write(directory: staging, volumeID: volumeID(id, disc: 1))
-            logger.info(
-                "disc written, reading it back",
-                fields.merging(["disc.bytes": String(written.bytesWritten)]) { $1 })
-            try store.transition(
-                collection: id, from: .burning, to: .verifying, reason: "disc 1 of 1 written")
-            state = .verifying
-
-            let verification = try drive.verify(written)
-            try store.addDisc(
-                DiscRecord(
-                    number: 1, count: 1, path: written.location, bytes: written.bytesWritten,
-                    md5: written.md5, verified: verification.matches, drive: drive.name),
-                toCollection: id)
-            try drive.eject()
-
-            guard verification.matches else {
-                throw MediaCenterError(
-                    .mediaFailure,
-                    "disc 1 read back with MD5 \(verification.md5) instead of \(written.md5); "
-                        + "the disc is unreliable, retry the job on a new blank")
+            for disc in discs {
+                if state == .verifying {
+                    try store.transition(
+                        collection: id, from: .verifying, to: .burning,
+                        reason: "writing disc \(disc.number) of \(disc.count)")
+                    state = .burning
+                }
+                try burn(disc, of: collection, staging: staging, state: &state)
             }
-            try store.transition(
-                collection: id, from: .verifying, to: .done, reason: "disc 1 of 1 verified")
-            logger.notice("job done", fields)
+
+            let count = discs.count
+            let reason = count == 1 ? "disc 1 of 1 verified" : "all \(count) discs verified"
+            try store.transition(collection: id, from: .verifying, to: .done, reason: reason)
+            logger.notice("job done", fields.merging(["disc.count": String(count)]) { $1 })
         } catch {
             logger.error("job failed: \(error)", fields)
             let reason = String(describing: error)
@@ -252,9 +238,66 @@ public final class JobEngine: Sendable {
         }
     }
 
+    /// Writes one planned disc to a blank, reads it back and records it. On return the
+    /// collection is `verifying` and the disc is ejected.
+    /// - Parameter state: the collection's state, which this call moves to `verifying`
+    ///   once the disc is written.
+    /// - Throws: when the file-set cannot be built, the image does not fit the loaded
+    ///   medium, the write fails or the read-back differs.
+    private func burn(
+        _ disc: PlannedDisc, of collection: CollectionRecord, staging: String,
+        state: inout CollectionState
+    ) throws {
+        let id = collection.id
+        let position = "disc \(disc.number) of \(disc.count)"
+        let fields = [
+            "job.id": String(id), "drive.name": drive.name, "disc.number": String(disc.number),
+        ]
+        let folder = try disc.folder ?? buildFileSet(disc, of: collection, staging: staging)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+
+        let volume = volumeID(id, disc: disc.number)
+        let media = try prepareBlank()
+        let imageBytes = try drive.imageByteCount(directory: folder, volumeID: volume)
+        guard imageBytes <= media.capacityBytes else {
+            throw MediaCenterError(
+                .mediaFailure,
+                "the image of \(position) is \(imageBytes) bytes but the medium in "
+                    + "\(drive.name) holds \(media.capacityBytes) bytes; load media of the "
+                    + "capacity the job was planned for (the first blank's) and retry")
+        }
+
+        let written = try drive.write(directory: folder, volumeID: volume)
+        logger.info(
+            "disc written, reading it back",
+            fields.merging(["disc.bytes": String(written.bytesWritten)]) { $1 })
+        try store.transition(
+            collection: id, from: .burning, to: .verifying, reason: "\(position) written")
+        state = .verifying
+
+        let verification = try drive.verify(written)
+        try store.addDisc(
+            DiscRecord(
+                number: disc.number, count: disc.count, path: written.location,
+                bytes: written.bytesWritten, md5: written.md5, verified: verification.matches,
+                drive: drive.name),
+            toCollection: id)
+        try drive.eject()
+
+        guard verification.matches else {
+            throw MediaCenterError(
+                .mediaFailure,
+                "\(position) read back with MD5 \(verification.md5) instead of \(written.md5); "
+                    + "the disc is unreliable, retry the job on a new blank")
+        }
+        logger.info("disc verified", fields)
+    }
+
     /// Makes sure a blank disc is loaded: a written disc left in the drive is ejected once,
     /// which on a virtual drive loads the next blank.
-    private func prepareBlank() throws {
+    /// - Returns: the blank medium.
+    @discardableResult
+    private func prepareBlank() throws -> MediaInfo {
         var media = try drive.inspectMedia()
         if media.status == .written {
             try drive.eject()
@@ -266,11 +309,12 @@ public final class JobEngine: Sendable {
                 "drive \(drive.name) has no blank disc (found \(media.status.rawValue) "
                     + "\(media.profile.rawValue)); load a blank disc")
         }
+        return media
     }
 
     /// Makes the ISO 9660 volume identifier of a disc from d-characters only, never from
     /// patient data.
-    private func volumeID(_ id: Int64, disc: Int) -> String {
+    func volumeID(_ id: Int64, disc: Int) -> String {
         "MEDIACENTER_\(id)_\(disc)"
     }
 }

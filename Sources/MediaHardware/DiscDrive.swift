@@ -89,6 +89,11 @@ public protocol DiscDrive: AnyObject, Sendable {
     ///   the image does not fit, or the drive fails during the write.
     func write(directory: String, volumeID: String) throws -> DiscWriteResult
 
+    /// Lays out the ISO 9660 image of `directory` without writing it.
+    /// - Returns: the bytes `write(directory:volumeID:)` would write for the folder as it
+    ///   is now.
+    func imageByteCount(directory: String, volumeID: String) throws -> Int64
+
     /// Reads the written medium back through the drive and compares it with `written`.
     func verify(_ written: DiscWriteResult) throws -> DiscVerification
 

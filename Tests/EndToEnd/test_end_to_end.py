@@ -447,13 +447,14 @@ class TestPatientIDs:
 class TestJobControl:
     def test_failed_job_is_queued_again_on_retry(self, make_daemon, tmp_path):
         daemon = make_daemon("--completion-timeout", "600", "--virtual-disc-capacity", "1")
-        # Two 0.9 MB ultrasound images of one patient do not fit on a 1 MiB disc.
-        copies = [write_variant("US1_UNCR.dcm", tmp_path) for _ in range(2)]
-        daemon.storescu(*copies)
+        # A 2 MiB CT slice alone does not fit on a 1 MiB disc, so spanning cannot help.
+        large = write_variant(
+            "CT_small.dcm", tmp_path, Rows=1024, Columns=1024, PixelData=bytes(2 << 20))
+        daemon.storescu(large)
         daemon.ctl("burn", "--all")
         jobs = daemon.wait_for_jobs(lambda jobs: all(j["state"] == "failed" for j in jobs))
         failed = jobs[0]
-        assert "capacity" in failed["error"]
+        assert "capacity of 1048576 bytes" in failed["error"]
 
         result = daemon.ctl("retry", str(failed["id"]))
 
