@@ -15,6 +15,19 @@ public enum VirtualDiscState: String, Sendable, Codable {
     case failed
 }
 
+/// A disc that a simulated changer loads into a virtual drive: a blank, or one of the
+/// faults that a batch of real media shows now and then.
+public enum VirtualMedium: String, Sendable, Codable, CaseIterable {
+    /// A good blank disc.
+    case blank
+    /// A disc that contains data already, which the blank check rejects.
+    case written
+    /// A blank disc whose write fails part-way.
+    case writeError = "write-error"
+    /// A blank disc that takes the write, but one sector reads back with other bytes.
+    case verifyError = "verify-error"
+}
+
 /// The disc loaded in a virtual drive.
 public struct VirtualDisc: Sendable, Equatable {
     /// The image file's name, such as `DISC0001.iso`.
@@ -39,6 +52,9 @@ struct VirtualDriveRecord: Codable, Equatable {
     var nextDiscNumber: Int
     var bytesWritten: Int64?
     var md5: String?
+    /// The simulated fault of the loaded disc, or nil for a good disc. Absent in state
+    /// files written before faults existed.
+    var medium: VirtualMedium?
 }
 
 extension VirtualDriveRecord {

@@ -158,9 +158,18 @@ public final class VirtualDrive: DiscDrive {
             "virtual disc write starting",
             ["drive.name": name, "disc.path": path, "image.bytes": String(image.byteCount)])
 
+        let medium = shared.withLock { $0.record.medium }
         let result: DiscWriteResult
         do {
+            if medium == .writeError {
+                throw MediaCenterError(
+                    .mediaFailure,
+                    "the write to the disc \(path) in \(name) failed (simulated write error)")
+            }
             result = try drive.write(image)
+            if medium == .verifyError {
+                try damageOneSector(of: path, bytes: result.bytesWritten)
+            }
             try DurableFile.syncFolder(containing: path)
         } catch {
             try? updateRecord { $0.discState = .failed }
@@ -258,7 +267,45 @@ public final class VirtualDrive: DiscDrive {
         }
     }
 
+    /// Replaces the loaded blank disc with `medium` from a simulated changer's supply. A
+    /// `written` medium reports as written at once, and the faults of the others show in
+    /// ``write(image:)`` and ``verify(_:)``.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when the loaded disc is not blank
+    ///   (eject it first) or the drive is busy, `.ioFailure` when the state file cannot be
+    ///   written.
+    public func load(_ medium: VirtualMedium) throws {
+        try shared.withLock { shared in
+            try checkIdle(shared)
+            guard isBlank(shared.record) else {
+                throw MediaCenterError(
+                    .mediaFailure,
+                    "the disc \(shared.record.discFileName) in \(name) is not blank; eject it "
+                        + "before loading another disc")
+            }
+
+            var record = shared.record
+            record.medium = medium == .blank ? nil : medium
+            record.discState = medium == .written ? .written : .blank
+            try record.save(to: statePath)
+            shared.record = record
+        }
+    }
+
     // MARK: - Helpers
+
+    /// Inverts the bytes of one sector in the middle of the image file, as a bad spot on a
+    /// disc that the read-back finds.
+    private func damageOneSector(of path: String, bytes: Int64) throws {
+        guard let handle = FileHandle(forUpdatingAtPath: path) else {
+            throw MediaCenterError(.ioFailure, "cannot open \(path) to simulate a bad sector")
+        }
+        defer { try? handle.close() }
+        let offset = UInt64(max(0, bytes / 2 / 2048 * 2048))
+        try handle.seek(toOffset: offset)
+        let sector = handle.readData(ofLength: 2048)
+        try handle.seek(toOffset: offset)
+        try handle.write(contentsOf: Data(sector.map { ~$0 }))
+    }
 
     private func discPath(_ fileName: String) -> String {
         folder + "/" + fileName
@@ -350,6 +397,7 @@ public final class VirtualDrive: DiscDrive {
         record.nextDiscNumber = number + 1
         record.bytesWritten = nil
         record.md5 = nil
+        record.medium = nil
     }
 
     /// Returns `DISC` and `number` with at least four digits, and `.iso`.

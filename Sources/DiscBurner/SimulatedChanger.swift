@@ -1,0 +1,188 @@
+import Foundation
+import MediaCenterCore
+import MediaHardware
+import Synchronization
+
+/// A changer with no hardware, for the embedded default and the tests. It loads discs from
+/// a supply list into a ``VirtualDrive`` and moves them to bins that are lists of image
+/// file names. Each label is a text file next to the disc's image.
+///
+/// The input bin contains the supply in order and then as many good blanks as needed, up
+/// to `inputCapacity` discs in all when that is set. The output and reject bins take at
+/// most their capacity, when set, until `emptyBins()` is called.
+/// NOTE: the bins and the position in the supply are kept in memory only, so a restarted
+/// daemon takes the supply from its start again.
+public final class SimulatedChanger: DiscChanger {
+    /// A name for logs and the console, such as `simulated0`.
+    public let name: String
+    /// The drive this changer loads.
+    public let drive: VirtualDrive
+    /// The file name suffix of a label file, after the image file's name.
+    public static let labelSuffix = ".label.txt"
+
+    private struct Bins {
+        /// Discs still to come from the input bin before the endless good blanks.
+        var supply: [VirtualMedium]
+        /// Discs taken from the input bin so far.
+        var taken = 0
+        /// Image file names of the discs in the output and reject bins.
+        var output: [String] = []
+        var reject: [String] = []
+        /// Whether the drive contains a disc that this changer loaded.
+        var driveLoaded = false
+    }
+
+    private let bins: Mutex<Bins>
+    private let inputCapacity: Int?
+    private let outputCapacity: Int?
+    private let rejectCapacity: Int?
+    private let logger = Logger(label: "DiscBurner")
+
+    /// Makes a changer for `drive`.
+    /// - Parameters:
+    ///   - supply: the discs at the top of the input bin, in the order they are taken.
+    ///     Good blanks follow them.
+    ///   - inputCapacity: discs the input bin contains in all, or nil for no limit.
+    ///   - outputCapacity: discs the output bin takes, or nil for no limit.
+    ///   - rejectCapacity: discs the reject bin takes, or nil for no limit.
+    /// - Throws: `MediaCenterError` with `.invalidArgument` for an empty name, a capacity
+    ///   below 1, or an input capacity smaller than the supply list.
+    public init(
+        name: String, drive: VirtualDrive, supply: [VirtualMedium] = [],
+        inputCapacity: Int? = nil, outputCapacity: Int? = nil, rejectCapacity: Int? = nil
+    ) throws {
+        guard !name.isEmpty else {
+            throw MediaCenterError(
+                .invalidArgument, "missing changer name; name the changer, such as simulated0")
+        }
+        for (bin, capacity) in [
+            ("input", inputCapacity), ("output", outputCapacity), ("reject", rejectCapacity),
+        ] {
+            if let capacity, capacity < 1 {
+                throw MediaCenterError(
+                    .invalidArgument,
+                    "invalid \(bin) bin capacity \(capacity) for \(name); give at least 1 "
+                        + "disc, or no limit")
+            }
+        }
+        if let inputCapacity, inputCapacity < supply.count {
+            throw MediaCenterError(
+                .invalidArgument,
+                "the supply of \(supply.count) discs does not fit an input bin of "
+                    + "\(inputCapacity) discs; shorten the supply or enlarge the bin")
+        }
+        self.name = name
+        self.drive = drive
+        self.inputCapacity = inputCapacity
+        self.outputCapacity = outputCapacity
+        self.rejectCapacity = rejectCapacity
+        bins = Mutex(Bins(supply: supply))
+    }
+
+    /// Returns the image file names of the discs in `bin`, oldest first. For the input bin
+    /// it returns the media still in the supply list, as their raw values.
+    public func contents(of bin: ChangerBin) -> [String] {
+        bins.withLock { bins in
+            switch bin {
+            case .input: Array(bins.supply.dropFirst(bins.taken).map(\.rawValue))
+            case .output: bins.output
+            case .reject: bins.reject
+            }
+        }
+    }
+
+    /// Empties the output and reject bins, as an operator who takes the discs out.
+    public func emptyBins() {
+        bins.withLock { bins in
+            bins.output = []
+            bins.reject = []
+        }
+    }
+
+    /// Loads the next medium of the supply, or a good blank after the supply, into the
+    /// drive. A blank disc already in the drive that this changer did not load (the virtual
+    /// drive always has one) counts as an empty drive. A disc that this changer loaded and
+    /// that is still unwritten, because the job before stopped ahead of its write, stays
+    /// loaded and is used.
+    public func loadFromInput() throws {
+        try bins.withLock { bins in
+            if bins.driveLoaded {
+                guard try drive.inspectMedia().status == .blank else {
+                    throw MediaCenterError(
+                        .mediaFailure,
+                        "\(drive.name) still contains a written disc; move it to a bin "
+                            + "before loading the next one")
+                }
+                return
+            }
+            if let inputCapacity, bins.taken >= inputCapacity {
+                throw MediaCenterError(
+                    .mediaFailure,
+                    "the input bin of \(name) is empty after \(bins.taken) discs; fill it "
+                        + "with blank discs")
+            }
+            let medium = bins.taken < bins.supply.count ? bins.supply[bins.taken] : .blank
+            try drive.load(medium)
+            bins.taken += 1
+            bins.driveLoaded = true
+            logger.debug(
+                "disc loaded from the input bin",
+                [
+                    "changer.name": name, "drive.name": drive.name,
+                    "disc.file": drive.currentDisc.fileName, "disc.medium": medium.rawValue,
+                ])
+        }
+    }
+
+    /// Writes `label` to `DISCnnnn.iso.label.txt` next to the image file of the loaded
+    /// disc, one line per label line.
+    public func printLabel(_ label: DiscLabel) throws {
+        let path = drive.currentDisc.path + Self.labelSuffix
+        let text = label.lines.map { $0 + "\n" }.joined()
+        do {
+            try DurableFile.write(Array(text.utf8), to: path)
+        } catch {
+            throw MediaCenterError(
+                .ioFailure, "cannot print the label file \(path); check free space",
+                cause: "\(error)")
+        }
+    }
+
+    /// Moves the loaded disc to `bin` by ejecting it from the virtual drive, which leaves
+    /// its image file in place and records its file name in the bin.
+    public func moveDisc(to bin: ChangerBin) throws {
+        try bins.withLock { bins in
+            let count: Int
+            let capacity: Int?
+            switch bin {
+            case .input:
+                throw MediaCenterError(
+                    .invalidArgument,
+                    "a disc cannot go back to the input bin; move it to output or reject")
+            case .output:
+                count = bins.output.count
+                capacity = outputCapacity
+            case .reject:
+                count = bins.reject.count
+                capacity = rejectCapacity
+            }
+            if let capacity, count >= capacity {
+                throw MediaCenterError(
+                    .mediaFailure,
+                    "the \(bin.rawValue) bin of \(name) is full with \(count) discs; empty it")
+            }
+
+            let fileName = drive.currentDisc.fileName
+            try drive.eject()
+            if bin == .output {
+                bins.output.append(fileName)
+            } else {
+                bins.reject.append(fileName)
+            }
+            bins.driveLoaded = false
+            logger.debug(
+                "disc moved",
+                ["changer.name": name, "disc.file": fileName, "changer.bin": bin.rawValue])
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/// A bin of a disc changer.
+public enum ChangerBin: String, Sendable, Codable {
+    /// Blank discs waiting to be written.
+    case input
+    /// Written and verified discs.
+    case output
+    /// Discs that were not blank, or failed their write or read-back.
+    case reject
+}
+
+/// The text printed on a disc.
+public struct DiscLabel: Sendable, Equatable {
+    /// The lines of the label, top to bottom.
+    public var lines: [String]
+
+    /// Makes a label of `lines`.
+    public init(lines: [String]) {
+        self.lines = lines
+    }
+
+    /// The label of a rejected disc: `REJECT` and the reason.
+    public static func reject(reason: String) -> DiscLabel {
+        DiscLabel(lines: ["REJECT", reason])
+    }
+}
+
+/// A robot that moves discs between its bins and one drive, and prints labels. Every
+/// method blocks, so callers run them on a thread of their own, never on the cooperative
+/// pool.
+public protocol DiscChanger: AnyObject, Sendable {
+    /// A name for logs and the console, such as `simulated0`.
+    var name: String { get }
+
+    /// Takes the next disc from the input bin and loads it into the drive. The drive must
+    /// be empty.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when the input bin is empty or the
+    ///   drive still contains a disc.
+    func loadFromInput() throws
+
+    /// Prints `label` on the disc in the drive.
+    func printLabel(_ label: DiscLabel) throws
+
+    /// Moves the disc in the drive to `bin` (`output` or `reject`), which leaves the drive
+    /// empty.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when the bin is full, and
+    ///   `.invalidArgument` for the input bin.
+    func moveDisc(to bin: ChangerBin) throws
+}

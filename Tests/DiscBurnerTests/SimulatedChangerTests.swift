@@ -1,0 +1,174 @@
+import DiscBurner
+import Foundation
+import MediaCenterCore
+import MediaHardware
+import Testing
+
+extension DiscBurnerTests {
+    @Suite struct SimulatedChangerTests {
+        /// Makes a changer over a new virtual drive of 1 MB discs in `workspace`.
+        func changer(
+            _ workspace: Workspace, supply: [VirtualMedium] = [], inputCapacity: Int? = nil,
+            outputCapacity: Int? = nil, rejectCapacity: Int? = nil
+        ) throws -> SimulatedChanger {
+            let drive = try VirtualDrive(
+                name: "virtual0", folder: workspace.driveFolder, capacityBytes: 1_000_000)
+            return try SimulatedChanger(
+                name: "simulated0", drive: drive, supply: supply, inputCapacity: inputCapacity,
+                outputCapacity: outputCapacity, rejectCapacity: rejectCapacity)
+        }
+
+        @Test func supplyIsTakenInOrderThenBlanks() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            let changer = try changer(workspace, supply: [.written, .blank])
+
+            try changer.loadFromInput()
+            #expect(try changer.drive.inspectMedia().status == .written)
+            try changer.moveDisc(to: .reject)
+            try changer.loadFromInput()
+            #expect(try changer.drive.inspectMedia().status == .blank)
+
+            #expect(changer.contents(of: .input) == [])
+            #expect(changer.contents(of: .reject) == ["DISC0001.iso"])
+            #expect(changer.drive.currentDisc.fileName == "DISC0002.iso")
+        }
+
+        @Test func writeErrorDiscFailsWrite() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeSampleFileSet(at: workspace.fileSet)
+            let changer = try changer(workspace, supply: [.writeError])
+
+            try changer.loadFromInput()
+            let error = #expect(throws: MediaCenterError.self) {
+                try changer.drive.write(directory: workspace.fileSet, volumeID: "TEST")
+            }
+
+            #expect(error?.code == .mediaFailure)
+            #expect(error?.message.contains("simulated write error") == true)
+            #expect(changer.drive.currentDisc.state == .failed)
+            #expect(try changer.drive.inspectMedia().status == .written)
+        }
+
+        @Test func verifyErrorDiscReadsBackOtherBytes() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeSampleFileSet(at: workspace.fileSet)
+            let changer = try changer(workspace, supply: [.verifyError])
+
+            try changer.loadFromInput()
+            let written = try changer.drive.write(directory: workspace.fileSet, volumeID: "TEST")
+            let verification = try changer.drive.verify(written)
+
+            #expect(!verification.matches)
+            #expect(verification.md5 != written.md5)
+        }
+
+        @Test func goodBlankVerifies() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeSampleFileSet(at: workspace.fileSet)
+            let changer = try changer(workspace)
+
+            try changer.loadFromInput()
+            let written = try changer.drive.write(directory: workspace.fileSet, volumeID: "TEST")
+
+            #expect(try changer.drive.verify(written).matches)
+            try changer.moveDisc(to: .output)
+            #expect(changer.contents(of: .output) == ["DISC0001.iso"])
+        }
+
+        @Test func labelIsWrittenNextToImage() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            let changer = try changer(workspace, supply: [.written])
+
+            try changer.loadFromInput()
+            try changer.printLabel(.reject(reason: "the disc is not blank"))
+
+            let path = workspace.driveFolder + "/DISC0001.iso" + SimulatedChanger.labelSuffix
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text == "REJECT\nthe disc is not blank\n")
+        }
+
+        @Test func emptyInputBinIsError() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            let changer = try changer(workspace, supply: [.written], inputCapacity: 1)
+
+            try changer.loadFromInput()
+            try changer.moveDisc(to: .reject)
+            let error = #expect(throws: MediaCenterError.self) {
+                try changer.loadFromInput()
+            }
+
+            #expect(error?.message.contains("input bin of simulated0 is empty") == true)
+        }
+
+        @Test func fullRejectBinIsError() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            let changer = try changer(workspace, supply: [.written, .written], rejectCapacity: 1)
+
+            try changer.loadFromInput()
+            try changer.moveDisc(to: .reject)
+            try changer.loadFromInput()
+            let error = #expect(throws: MediaCenterError.self) {
+                try changer.moveDisc(to: .reject)
+            }
+
+            #expect(error?.message.contains("reject bin of simulated0 is full") == true)
+            changer.emptyBins()
+            try changer.moveDisc(to: .reject)
+            #expect(changer.contents(of: .reject) == ["DISC0002.iso"])
+        }
+
+        @Test func writtenDiscBlocksNextLoad() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            let changer = try changer(workspace, supply: [.written])
+
+            try changer.loadFromInput()
+            let error = #expect(throws: MediaCenterError.self) {
+                try changer.loadFromInput()
+            }
+
+            #expect(error?.message.contains("still contains a written disc") == true)
+        }
+
+        @Test func inputBinIsNoTarget() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            let changer = try changer(workspace)
+
+            try changer.loadFromInput()
+
+            #expect(throws: MediaCenterError.self) { try changer.moveDisc(to: .input) }
+        }
+
+        @Test func invalidBinCapacityIsError() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+
+            #expect(throws: MediaCenterError.self) { try changer(workspace, outputCapacity: 0) }
+            #expect(throws: MediaCenterError.self) {
+                try changer(workspace, supply: [.blank, .blank], inputCapacity: 1)
+            }
+        }
+
+        @Test func faultSurvivesReopen() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeSampleFileSet(at: workspace.fileSet)
+            try changer(workspace, supply: [.writeError]).loadFromInput()
+
+            let reopened = try VirtualDrive(
+                name: "virtual0", folder: workspace.driveFolder, capacityBytes: 1_000_000)
+
+            #expect(throws: MediaCenterError.self) {
+                try reopened.write(directory: workspace.fileSet, volumeID: "TEST")
+            }
+        }
+    }
+}
