@@ -1,6 +1,8 @@
 import DicomNetwork
+import DiscBurner
 import FileSetBuilder
 import Foundation
+import JobEngine
 import MediaCenterCore
 
 /// Every setting of mediacenterd, each with its built-in default.
@@ -44,6 +46,11 @@ public struct Configuration: Sendable, Equatable {
     public var completionTimeout = 60
     /// Capacity of each virtual disc, in MiB.
     public var virtualDiscCapacityMiB = 700
+    /// The discs at the top of the simulated changer's input bin, in the order they are
+    /// taken; good blanks follow them.
+    public var simulatedSupply: [VirtualMedium] = [.blank]
+    /// The maximum number of discs rejected in a row that a job goes on after.
+    public var maxConsecutiveRejects = 3
     /// File-set Consistency Flag (0004,1212) of every DICOMDIR the daemon writes.
     public var consistencyFlag = FileSetConsistencyFlag.noKnownInconsistencies
     /// The most verbose level that is logged.
@@ -64,6 +71,11 @@ public struct Configuration: Sendable, Equatable {
     public static let completionTimeoutRange = 1...86400
     /// The valid range of `virtualDiscCapacityMiB`.
     public static let virtualDiscCapacityRange = 1...1_000_000
+    /// The valid range of `maxConsecutiveRejects`.
+    public static let maxConsecutiveRejectsRange = JobEngineConfiguration
+        .maxConsecutiveRejectsRange
+    /// The valid number of entries in `simulatedSupply`.
+    public static let simulatedSupplyCountRange = 1...1000
     /// The valid number of entries in `aeTitles`.
     public static let aeTitleCountRange = 1...16
 

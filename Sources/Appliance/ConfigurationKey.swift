@@ -1,4 +1,5 @@
 import DicomNetwork
+import DiscBurner
 import FileSetBuilder
 import Glibc
 import MediaCenterCore
@@ -159,6 +160,27 @@ extension ConfigurationKey {
             summary: "capacity of each virtual disc, in MiB (700 is a CD)",
             range: Configuration.virtualDiscCapacityRange, \.virtualDiscCapacityMiB),
         ConfigurationKey(
+            name: "simulated_supply", option: "--simulated-supply", aliases: [],
+            placeholder: "LIST",
+            summary: "discs at the top of the simulated changer's input bin, separated by "
+                + "commas and taken in order, followed by as many good blanks as needed; "
+                + "the bad ones test the reject bin",
+            allowed: "1 to \(Configuration.simulatedSupplyCountRange.upperBound) of "
+                + VirtualMedium.allCases.map(\.rawValue).joined(separator: ", ")
+                + ", separated by commas",
+            inEffect: true,
+            apply: { text, configuration in
+                configuration.simulatedSupply = try parseSupply(text)
+            },
+            format: { $0.simulatedSupply.map(\.rawValue).joined(separator: ",") }),
+        wholeNumber(
+            name: "max_consecutive_rejects", option: "--max-consecutive-rejects",
+            placeholder: "N",
+            summary: "maximum number of discs rejected in a row (not blank, or a failed "
+                + "write or read-back) that a job goes on after; one more stops the job with an error "
+                + "instead of emptying the input bin",
+            range: Configuration.maxConsecutiveRejectsRange, \.maxConsecutiveRejects),
+        ConfigurationKey(
             name: "consistency_flag", option: "--consistency-flag", aliases: [],
             placeholder: "HEX",
             summary: "File-set Consistency Flag of each DICOMDIR, in hex; FFFF tells "
@@ -299,6 +321,22 @@ private func parseTranscodeTarget(_ text: String) throws -> TransferSyntax? {
         throw InvalidValue(reason: "compressed transfer syntaxes are not written")
     case nil:
         throw InvalidValue()
+    }
+}
+
+/// Splits the comma-separated list of media. Spaces around an entry are not significant.
+private func parseSupply(_ text: String) throws -> [VirtualMedium] {
+    let names = text.split(separator: ",", omittingEmptySubsequences: false).map {
+        $0.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+    guard Configuration.simulatedSupplyCountRange.contains(names.count) else {
+        throw InvalidValue(reason: "\(names.count) discs are given")
+    }
+    return try names.enumerated().map { index, name in
+        guard let medium = VirtualMedium(rawValue: name) else {
+            throw InvalidValue(reason: "entry \(index + 1) \"\(name)\" is not a known medium")
+        }
+        return medium
     }
 }
 

@@ -179,6 +179,11 @@ extension JobSummary {
                     path: $0.path, verified: $0.verified, number: $0.number, count: $0.count,
                     bytes: $0.bytes, md5: $0.md5)
             },
+            rejects: record.rejects.map {
+                RejectSummary(
+                    number: $0.number, reason: $0.reason, path: $0.path,
+                    at: timestamps.string(from: $0.at))
+            },
             error: record.failureReason,
             createdAt: timestamps.string(from: record.createdAt),
             updatedAt: timestamps.string(from: record.updatedAt))

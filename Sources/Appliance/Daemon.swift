@@ -123,14 +123,17 @@ public enum Daemon {
         let capacity = Int64(configuration.virtualDiscCapacityMiB) * 1024 * 1024
         let drive = try VirtualDrive(
             name: "virtual0", folder: data + "/discs", capacityBytes: capacity)
+        let changer = try SimulatedChanger(
+            name: "simulated0", drive: drive, supply: configuration.simulatedSupply)
         let fileSets = DicomFileSets(
             sourceAETitle: configuration.aeTitles[0],
             consistencyFlag: configuration.consistencyFlag)
         let engine = JobEngine(
-            store: store, drive: drive, fileSets: fileSets,
+            store: store, drive: drive, changer: changer, fileSets: fileSets,
             configuration: JobEngineConfiguration(
                 completionTimeout: TimeInterval(configuration.completionTimeout),
-                stagingDirectory: data + "/staging"))
+                stagingDirectory: data + "/staging",
+                maxConsecutiveRejects: configuration.maxConsecutiveRejects))
         try engine.start()
 
         let accessControl = try AccessControl(store: store, enabled: configuration.accessControl)

@@ -47,6 +47,26 @@ public struct DiscSummary: Codable, Sendable, Equatable {
     }
 }
 
+/// A disc rejected during a job, as the console shows it.
+public struct RejectSummary: Codable, Sendable, Equatable {
+    /// The position in the disc set that the rejected disc was to take, from 1.
+    public var number: Int
+    /// The reason the disc was rejected: not blank, not writable, wrong media type, or a
+    /// failed write or read-back.
+    public var reason: String
+    /// The disc image file of a virtual drive, or the device of a real one, when known.
+    public var path: String?
+    /// When the disc was rejected, in ISO 8601.
+    public var at: String
+
+    public init(number: Int, reason: String, path: String?, at: String) {
+        self.number = number
+        self.reason = reason
+        self.path = path
+        self.at = at
+    }
+}
+
 /// A patient collection and its burn job, as the console shows it.
 public struct JobSummary: Codable, Sendable, Equatable {
     public var id: Int64
@@ -61,6 +81,8 @@ public struct JobSummary: Codable, Sendable, Equatable {
     public var instances: Int
     public var bytes: Int64
     public var discs: [DiscSummary]
+    /// Discs rejected during the job, oldest first.
+    public var rejects: [RejectSummary]
     /// The reason the job failed, or nil.
     public var error: String?
     public var createdAt: String
@@ -68,8 +90,8 @@ public struct JobSummary: Codable, Sendable, Equatable {
 
     public init(
         id: Int64, patientName: String, patientID: String, patientIDGenerated: Bool,
-        state: String, instances: Int, bytes: Int64, discs: [DiscSummary], error: String?,
-        createdAt: String, updatedAt: String
+        state: String, instances: Int, bytes: Int64, discs: [DiscSummary],
+        rejects: [RejectSummary] = [], error: String?, createdAt: String, updatedAt: String
     ) {
         self.id = id
         self.patientName = patientName
@@ -79,6 +101,7 @@ public struct JobSummary: Codable, Sendable, Equatable {
         self.instances = instances
         self.bytes = bytes
         self.discs = discs
+        self.rejects = rejects
         self.error = error
         self.createdAt = createdAt
         self.updatedAt = updatedAt

@@ -10,10 +10,22 @@ public struct JobEngineConfiguration: Sendable {
     public var completionTimeout: TimeInterval
     /// Folder for file-sets while they are built; each job gets a folder of its own.
     public var stagingDirectory: String
+    /// The maximum number of discs rejected in a row that a job with a changer goes on
+    /// after. One more reject stops the job.
+    public var maxConsecutiveRejects: Int
 
-    public init(completionTimeout: TimeInterval, stagingDirectory: String) {
+    /// The valid range of `maxConsecutiveRejects`.
+    public static let maxConsecutiveRejectsRange = 1...20
+
+    public init(
+        completionTimeout: TimeInterval, stagingDirectory: String, maxConsecutiveRejects: Int = 3
+    ) {
+        precondition(
+            Self.maxConsecutiveRejectsRange.contains(maxConsecutiveRejects),
+            "maxConsecutiveRejects \(maxConsecutiveRejects) is outside 1...20")
         self.completionTimeout = completionTimeout
         self.stagingDirectory = stagingDirectory
+        self.maxConsecutiveRejects = maxConsecutiveRejects
     }
 }
 
@@ -23,6 +35,8 @@ public struct JobEngineConfiguration: Sendable {
 public final class JobEngine: Sendable {
     let store: PatientStore
     let drive: any DiscDrive
+    /// The changer that loads the drive, or nil for a drive loaded by hand.
+    let changer: (any DiscChanger)?
     let fileSets: any FileSetMaking
     private let configuration: JobEngineConfiguration
     let logger: Logger
@@ -37,12 +51,17 @@ public final class JobEngine: Sendable {
     private let signal = NSCondition()
     private let stopped = DispatchSemaphore(value: 0)
 
+    /// Makes an engine for `drive`. With a `changer`, each disc is loaded from its input bin
+    /// and checked, and a disc that fails the check, the write or the read-back is rejected
+    /// and the next one tried. Without one, such a disc fails the job.
     public init(
-        store: PatientStore, drive: any DiscDrive, fileSets: any FileSetMaking,
-        configuration: JobEngineConfiguration, logger: Logger = Logger(label: "jobs")
+        store: PatientStore, drive: any DiscDrive, changer: (any DiscChanger)? = nil,
+        fileSets: any FileSetMaking, configuration: JobEngineConfiguration,
+        logger: Logger = Logger(label: "jobs")
     ) {
         self.store = store
         self.drive = drive
+        self.changer = changer
         self.fileSets = fileSets
         self.configuration = configuration
         self.logger = logger
@@ -202,6 +221,7 @@ public final class JobEngine: Sendable {
         logger.info("job started", fields)
 
         var state = CollectionState.burning
+        var rejects = RejectCount(limit: configuration.maxConsecutiveRejects)
         let staging = configuration.stagingDirectory + "/job\(id)"
         defer { try? FileManager.default.removeItem(atPath: staging) }
 
@@ -211,7 +231,14 @@ public final class JobEngine: Sendable {
             }
             let instances = try store.instances(inCollection: id)
             try? FileManager.default.removeItem(atPath: staging)
-            let media = try prepareBlank()
+            let media: MediaInfo
+            if let changer {
+                media = try loadCheckedBlank(
+                    from: changer, number: 1, imageBytes: nil, collection: id, rejects: &rejects)
+                rejects.checkedBlankLoaded = true
+            } else {
+                media = try prepareBlank()
+            }
             let discs = try planDiscs(
                 collection, instances, capacityBytes: media.capacityBytes, staging: staging)
 
@@ -222,7 +249,8 @@ public final class JobEngine: Sendable {
                         reason: "writing disc \(disc.number) of \(disc.count)")
                     state = .burning
                 }
-                try burn(disc, of: collection, staging: staging, state: &state)
+                try burn(
+                    disc, of: collection, staging: staging, state: &state, rejects: &rejects)
             }
 
             let count = discs.count
@@ -234,7 +262,7 @@ public final class JobEngine: Sendable {
             let reason = String(describing: error)
             _ = try? store.transition(
                 collection: id, from: state, to: .failed, reason: reason, failureReason: reason)
-            try? drive.eject()
+            unloadAfterFailure(reason: reason)
         }
     }
 
@@ -246,7 +274,7 @@ public final class JobEngine: Sendable {
     ///   medium, the write fails or the read-back differs.
     private func burn(
         _ disc: PlannedDisc, of collection: CollectionRecord, staging: String,
-        state: inout CollectionState
+        state: inout CollectionState, rejects: inout RejectCount
     ) throws {
         let id = collection.id
         let position = "disc \(disc.number) of \(disc.count)"
@@ -257,8 +285,15 @@ public final class JobEngine: Sendable {
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
         let volume = volumeID(id, disc: disc.number)
-        let media = try prepareBlank()
         let imageBytes = try drive.imageByteCount(directory: folder, volumeID: volume)
+        if let changer {
+            try burn(
+                disc, folder: folder, imageBytes: imageBytes, with: changer,
+                collection: collection, state: &state, rejects: &rejects)
+            return
+        }
+
+        let media = try prepareBlank()
         guard imageBytes <= media.capacityBytes else {
             throw MediaCenterError(
                 .mediaFailure,
@@ -291,6 +326,18 @@ public final class JobEngine: Sendable {
                     + "the disc is unreliable, retry the job on a new blank")
         }
         logger.info("disc verified", fields)
+    }
+
+    /// Takes a written disc out of the drive after a failed job, so that the next job finds
+    /// a blank. Through a changer the disc goes to the reject bin with a `REJECT` label.
+    private func unloadAfterFailure(reason: String) {
+        guard let changer else {
+            try? drive.eject()
+            return
+        }
+        guard let media = try? drive.inspectMedia(), media.status == .written else { return }
+        try? changer.printLabel(.reject(reason: reason))
+        try? changer.moveDisc(to: .reject)
     }
 
     /// Makes sure a blank disc is loaded: a written disc left in the drive is ejected once,

@@ -64,6 +64,15 @@ public final class PatientStore: Sendable {
             drive TEXT NOT NULL,
             written_at REAL NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS rejects (
+            id INTEGER PRIMARY KEY,
+            collection_id INTEGER NOT NULL REFERENCES collections (id),
+            number INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            path TEXT,
+            drive TEXT NOT NULL,
+            at REAL NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS remote_aes (
             ae_title TEXT PRIMARY KEY,
             host TEXT NOT NULL,
@@ -348,6 +357,24 @@ public final class PatientStore: Sendable {
         }
     }
 
+    /// Records a disc that was rejected while it was to become disc `reject.number` of a
+    /// collection. The collection's state does not change, because the job goes on with
+    /// the next blank.
+    public func addReject(_ reject: RejectRecord, toCollection id: Int64) throws {
+        _ = try connection.withLock { database in
+            try database.query(
+                """
+                INSERT INTO rejects (collection_id, number, reason, path, drive, at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .integer(id), .integer(Int64(reject.number)), .text(reject.reason),
+                    reject.path.map(SQLiteValue.text) ?? .null, .text(reject.drive),
+                    .real(reject.at.timeIntervalSince1970),
+                ])
+        }
+    }
+
     // MARK: - Private
 
     private func insertTransition(
@@ -391,6 +418,18 @@ public final class PatientStore: Sendable {
                     bytes: disc[3].int, md5: disc[4].string, verified: disc[5].int != 0,
                     drive: disc[6].string)
             }
+            let rejects = try database.query(
+                """
+                SELECT number, reason, path, drive, at FROM rejects
+                WHERE collection_id = ? ORDER BY id
+                """,
+                [.integer(id)]
+            ).map { reject in
+                RejectRecord(
+                    number: Int(reject[0].int), reason: reject[1].string,
+                    path: reject[2].optionalString, drive: reject[3].string,
+                    at: Date(timeIntervalSince1970: reject[4].double))
+            }
             return CollectionRecord(
                 id: id, patientName: row[1].string, patientID: row[2].string,
                 patientIDGenerated: row[3].int != 0,
@@ -399,7 +438,7 @@ public final class PatientStore: Sendable {
                 createdAt: Date(timeIntervalSince1970: row[5].double),
                 updatedAt: Date(timeIntervalSince1970: row[6].double),
                 lastInstanceAt: Date(timeIntervalSince1970: row[7].double),
-                failureReason: row[8].optionalString, discs: discs)
+                failureReason: row[8].optionalString, discs: discs, rejects: rejects)
         }
     }
 }

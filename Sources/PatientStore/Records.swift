@@ -128,6 +128,28 @@ public struct DiscRecord: Sendable, Codable, Equatable {
     }
 }
 
+/// A disc that was rejected on its way to become a disc of a collection: not blank, or its
+/// write or read-back failed.
+public struct RejectRecord: Sendable, Codable, Equatable {
+    /// The position in the disc set that the rejected disc was to take, from 1.
+    public var number: Int
+    /// The reason the disc was rejected.
+    public var reason: String
+    /// The disc image file of a virtual drive, or the device of a real one, when known.
+    public var path: String?
+    public var drive: String
+    /// When the disc was rejected.
+    public var at: Date
+
+    public init(number: Int, reason: String, path: String?, drive: String, at: Date = Date()) {
+        self.number = number
+        self.reason = reason
+        self.path = path
+        self.drive = drive
+        self.at = at
+    }
+}
+
 /// A patient collection and everything the console shows about it.
 public struct CollectionRecord: Sendable, Codable, Equatable {
     public var id: Int64
@@ -143,6 +165,8 @@ public struct CollectionRecord: Sendable, Codable, Equatable {
     /// The reason the collection failed, or nil.
     public var failureReason: String?
     public var discs: [DiscRecord]
+    /// Discs rejected during the collection's jobs, oldest first.
+    public var rejects: [RejectRecord] = []
 }
 
 /// A recorded change of a collection's state.

@@ -197,6 +197,9 @@ case "jobs":
                     "      disc \(disc.number) of \(disc.count): \(disc.path)"
                         + (disc.verified ? " (verified)" : " (NOT verified)"))
             }
+            for reject in job.rejects {
+                print("      rejected for disc \(reject.number): \(printable(reject.reason))")
+            }
         }
     }
 case "burn", "retry":

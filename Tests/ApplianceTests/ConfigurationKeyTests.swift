@@ -1,4 +1,5 @@
 import Appliance
+import DiscBurner
 import FileSetBuilder
 import MediaCenterCore
 import Testing
@@ -76,6 +77,14 @@ import Testing
         bounds("spool_high_water", 1...99),
         bounds("completion_timeout", 1...86400),
         bounds("virtual_disc_capacity", 1...1_000_000),
+        Case(
+            key: "simulated_supply",
+            accepted: [
+                ("blank", "blank"),
+                ("written, write-error,VERIFY-ERROR", "written,write-error,verify-error"),
+            ],
+            rejected: ["", "blank,", "scratched", "write_error"]),
+        bounds("max_consecutive_rejects", 1...20),
         Case(
             key: "consistency_flag",
             accepted: [("0000", "0000"), ("FFFF", "FFFF"), ("ffff", "FFFF")],
@@ -175,6 +184,7 @@ import Testing
             "association_timeout": "10", "dimse_timeout": "30", "access_control": "on",
             "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
             "completion_timeout": "60", "virtual_disc_capacity": "700",
+            "simulated_supply": "blank", "max_consecutive_rejects": "3",
             "consistency_flag": "0000", "log_level": "info",
         ]
 
@@ -200,6 +210,8 @@ import Testing
             spool_high_water = 80
             completion_timeout = 61
             virtual_disc_capacity = 4700
+            simulated_supply = written,blank
+            max_consecutive_rejects = 5
             consistency_flag = FFFF
             log_level = debug
             """
@@ -220,6 +232,8 @@ import Testing
         #expect(configuration.spoolHighWater == 80)
         #expect(configuration.completionTimeout == 61)
         #expect(configuration.virtualDiscCapacityMiB == 4700)
+        #expect(configuration.simulatedSupply == [.written, .blank])
+        #expect(configuration.maxConsecutiveRejects == 5)
         #expect(configuration.consistencyFlag == .inconsistenciesMayBePresent)
         #expect(configuration.logLevel == .debug)
     }

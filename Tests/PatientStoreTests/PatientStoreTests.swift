@@ -109,6 +109,23 @@ import Testing
         #expect(try store.collection(id: id)?.discs == [disc])
     }
 
+    @Test func rejectsAreListedWithCollection() throws {
+        let id = try store.record(incoming(uid: "1.1")).collectionID
+        let at = Date(timeIntervalSince1970: 1_700_000_000)
+        let first = RejectRecord(
+            number: 1, reason: "the disc is not blank", path: nil, drive: "virtual0", at: at)
+        let second = RejectRecord(
+            number: 2, reason: "the read-back differs", path: "/tmp/x.iso", drive: "virtual0",
+            at: at)
+
+        try store.addReject(first, toCollection: id)
+        try store.addReject(second, toCollection: id)
+
+        let record = try #require(try store.collection(id: id))
+        #expect(record.rejects == [first, second])
+        #expect(record.state == .receiving)
+    }
+
     @Test func dataSurvivesReopening() throws {
         let id = try store.record(incoming(uid: "1.1")).collectionID
 

@@ -1,0 +1,183 @@
+import Foundation
+import MediaCenterCore
+import MediaHardware
+import PatientStore
+
+/// The changer's part of one job: the discs rejected in a row, the limit that stops the
+/// job, and whether a disc that passed the blank check waits in the drive.
+struct RejectCount {
+    var consecutive = 0
+    let limit: Int
+    /// Whether the drive contains a checked blank that no write has used yet.
+    var checkedBlankLoaded = false
+}
+
+extension JobEngine {
+    /// Loads discs from the changer's input bin until one passes the blank check, and
+    /// rejects the others. A checked blank still in the drive is checked again first.
+    /// - Parameters:
+    ///   - number: the disc of the set the blank is for, recorded with each reject.
+    ///   - imageBytes: the size of the image to write, or nil while the set is planned.
+    /// - Returns: the medium that passed.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when the drive stays empty or after
+    ///   more than `maxConsecutiveRejects` rejects in a row.
+    func loadCheckedBlank(
+        from changer: any DiscChanger, number: Int, imageBytes: Int64?, collection id: Int64,
+        rejects: inout RejectCount
+    ) throws -> MediaInfo {
+        while true {
+            if rejects.checkedBlankLoaded {
+                rejects.checkedBlankLoaded = false
+            } else {
+                try changer.loadFromInput()
+            }
+            let media = try drive.inspectMedia()
+            guard media.status != .empty else {
+                throw MediaCenterError(
+                    .mediaFailure,
+                    "\(changer.name) loaded no disc into \(drive.name); check the changer's "
+                        + "input bin and its path to the drive")
+            }
+            guard let reason = blankCheckFailure(media, imageBytes: imageBytes) else {
+                return media
+            }
+            try reject(
+                reason: reason, path: nil, number: number, changer: changer, collection: id,
+                rejects: &rejects)
+        }
+    }
+
+    /// Returns why `media` cannot take an image of `imageBytes`, or nil when it can.
+    func blankCheckFailure(_ media: MediaInfo, imageBytes: Int64?) -> String? {
+        switch media.status {
+        case .written:
+            return "the disc is not blank: it contains data"
+        case .unsuitable:
+            return "the disc is not writable in \(drive.name) (\(media.profile.rawValue))"
+        case .empty, .blank:
+            break
+        }
+        if media.profile == .unknown {
+            return "wrong media type: the drive reports an unknown profile"
+        }
+        if let imageBytes, imageBytes > media.capacityBytes {
+            return "wrong media type: \(media.profile.rawValue) of \(media.capacityBytes) "
+                + "bytes is too small for the image of \(imageBytes) bytes"
+        }
+        return nil
+    }
+
+    /// Writes one planned disc through the changer. A blank that fails the blank check, the
+    /// write or the read-back is rejected and the next blank is tried. This goes on until a
+    /// disc is verified and moved to the output bin, or the reject limit is passed.
+    /// - Parameter state: the collection's state, `burning` on entry and `verifying` on a
+    ///   normal return.
+    func burn(
+        _ disc: PlannedDisc, folder: String, imageBytes: Int64, with changer: any DiscChanger,
+        collection: CollectionRecord, state: inout CollectionState, rejects: inout RejectCount
+    ) throws {
+        let id = collection.id
+        let position = "disc \(disc.number) of \(disc.count)"
+        let volume = volumeID(id, disc: disc.number)
+        let fields = [
+            "job.id": String(id), "drive.name": drive.name, "disc.number": String(disc.number),
+        ]
+
+        while true {
+            if state == .verifying {
+                try store.transition(
+                    collection: id, from: .verifying, to: .burning,
+                    reason: "writing \(position) again on the next blank")
+                state = .burning
+            }
+            _ = try loadCheckedBlank(
+                from: changer, number: disc.number, imageBytes: imageBytes, collection: id,
+                rejects: &rejects)
+
+            let written: DiscWriteResult
+            do {
+                written = try drive.write(directory: folder, volumeID: volume)
+            } catch let error as MediaCenterError where error.code == .mediaFailure {
+                try reject(
+                    reason: "the write failed: \(error.message)", path: nil,
+                    number: disc.number, changer: changer, collection: id, rejects: &rejects)
+                continue
+            }
+            logger.info(
+                "disc written, reading it back",
+                fields.merging(["disc.bytes": String(written.bytesWritten)]) { $1 })
+            try store.transition(
+                collection: id, from: .burning, to: .verifying, reason: "\(position) written")
+            state = .verifying
+
+            let verification: DiscVerification
+            do {
+                verification = try drive.verify(written)
+            } catch let error as MediaCenterError where error.code == .mediaFailure {
+                try reject(
+                    reason: "the read-back failed: \(error.message)", path: written.location,
+                    number: disc.number, changer: changer, collection: id, rejects: &rejects)
+                continue
+            }
+            guard verification.matches else {
+                try reject(
+                    reason: "the read-back differs: MD5 \(verification.md5) instead of "
+                        + "\(written.md5)",
+                    path: written.location, number: disc.number, changer: changer,
+                    collection: id, rejects: &rejects)
+                continue
+            }
+
+            try store.addDisc(
+                DiscRecord(
+                    number: disc.number, count: disc.count, path: written.location,
+                    bytes: written.bytesWritten, md5: written.md5, verified: true,
+                    drive: drive.name),
+                toCollection: id)
+            try changer.printLabel(label(for: collection, disc))
+            try changer.moveDisc(to: .output)
+            rejects.consecutive = 0
+            logger.info("disc verified and moved to the output bin", fields)
+            return
+        }
+    }
+
+    /// Records a rejected disc, labels it `REJECT` and moves it to the reject bin.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` once more than `rejects.limit`
+    ///   discs in a row were rejected, so that a bad batch of media does not empty the input
+    ///   bin.
+    func reject(
+        reason: String, path: String?, number: Int, changer: any DiscChanger,
+        collection id: Int64, rejects: inout RejectCount
+    ) throws {
+        try store.addReject(
+            RejectRecord(number: number, reason: reason, path: path, drive: drive.name),
+            toCollection: id)
+        try changer.printLabel(.reject(reason: reason))
+        try changer.moveDisc(to: .reject)
+        rejects.consecutive += 1
+        logger.warning(
+            "disc rejected: \(reason)",
+            [
+                "job.id": String(id), "drive.name": drive.name, "disc.number": String(number),
+                "changer.name": changer.name,
+            ])
+
+        guard rejects.consecutive <= rejects.limit else {
+            throw MediaCenterError(
+                .mediaFailure,
+                "\(rejects.consecutive) discs in a row were rejected, the last because "
+                    + "\(reason); check the media in the input bin of \(changer.name) and "
+                    + "the drive \(drive.name), then retry the job")
+        }
+    }
+
+    /// Makes the label of a verified disc. It carries patient data, as a patient disc's
+    /// label must, and is printed only on the disc.
+    func label(for collection: CollectionRecord, _ disc: PlannedDisc) -> DiscLabel {
+        DiscLabel(lines: [
+            collection.patientName, "ID \(collection.patientID)",
+            "Disc \(disc.number) of \(disc.count)",
+        ])
+    }
+}
