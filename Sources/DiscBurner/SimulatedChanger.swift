@@ -101,9 +101,10 @@ public final class SimulatedChanger: DiscChanger {
 
     /// Loads the next medium of the supply, or a good blank after the supply, into the
     /// drive. A blank disc already in the drive that this changer did not load (the virtual
-    /// drive always has one) counts as an empty drive. A disc that this changer loaded and
-    /// that is still unwritten, because the job before stopped ahead of its write, stays
-    /// loaded and is used.
+    /// drive always has one) counts as an empty drive. A written disc that this changer did
+    /// not load, left by a daemon that stopped during a job, is ejected first and stays in
+    /// no bin. A disc that this changer loaded and that is still unwritten, because the job
+    /// before stopped ahead of its write, stays loaded and is used.
     public func loadFromInput() throws {
         try bins.withLock { bins in
             if bins.driveLoaded {
@@ -114,6 +115,12 @@ public final class SimulatedChanger: DiscChanger {
                             + "before loading the next one")
                 }
                 return
+            }
+            if try drive.inspectMedia().status != .blank {
+                logger.debug(
+                    "ejecting a disc left in the drive",
+                    ["changer.name": name, "disc.file": drive.currentDisc.fileName])
+                try drive.eject()
             }
             if let inputCapacity, bins.taken >= inputCapacity {
                 throw MediaCenterError(

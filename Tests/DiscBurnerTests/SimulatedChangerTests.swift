@@ -137,6 +137,22 @@ extension DiscBurnerTests {
             #expect(error?.message.contains("still contains a written disc") == true)
         }
 
+        @Test func discLeftInDriveIsEjectedFirst() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeSampleFileSet(at: workspace.fileSet)
+            let drive = try VirtualDrive(
+                name: "virtual0", folder: workspace.driveFolder, capacityBytes: 1_000_000)
+            _ = try drive.write(directory: workspace.fileSet, volumeID: "TEST")
+            let changer = try SimulatedChanger(name: "simulated0", drive: drive)
+
+            try changer.loadFromInput()
+
+            #expect(try drive.inspectMedia().status == .blank)
+            #expect(drive.currentDisc.fileName == "DISC0002.iso")
+            #expect(FileManager.default.fileExists(atPath: workspace.driveFolder + "/DISC0001.iso"))
+        }
+
         @Test func inputBinIsNoTarget() throws {
             let workspace = try Workspace()
             defer { workspace.remove() }
