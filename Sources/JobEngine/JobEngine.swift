@@ -267,7 +267,8 @@ public final class JobEngine: Sendable {
     }
 
     /// Writes one planned disc to a blank, reads it back and records it. On return the
-    /// collection is `verifying` and the disc is ejected.
+    /// collection is `verifying` and the disc is ejected, or moved to the output bin when a
+    /// changer loads the drive.
     /// - Parameter state: the collection's state, which this call moves to `verifying`
     ///   once the disc is written.
     /// - Throws: when the file-set cannot be built, the image does not fit the loaded
@@ -298,8 +299,9 @@ public final class JobEngine: Sendable {
             throw MediaCenterError(
                 .mediaFailure,
                 "the image of \(position) is \(imageBytes) bytes but the medium in "
-                    + "\(drive.name) holds \(media.capacityBytes) bytes; load media of the "
-                    + "capacity the job was planned for (the first blank's) and retry")
+                    + "\(drive.name) has a capacity of \(media.capacityBytes) bytes; load "
+                    + "media of the capacity the job was planned for (the first blank's) and "
+                    + "retry")
         }
 
         let written = try drive.write(directory: folder, volumeID: volume)
