@@ -301,6 +301,7 @@ let supportedCases: [SourceCase] = [
         #expect(lines.last == "")
         #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
         #expect(text.contains("Disc:      2 of 3"))
+        #expect(text.contains("This is disc 2 of 3 of the patient's data."))
         #expect(text.contains("2 studies, 2 series, 2 instances"))
         #expect(text.contains("Media Center \(ImplementationIdentity.productVersion)"))
         #expect(text.contains("2023-11-14 22:13:20 UTC+00:00"))
