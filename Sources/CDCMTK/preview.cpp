@@ -36,6 +36,8 @@ static void chooseVoi(DicomImage &image) {
 
 // Returns the scaled width and height that fit `limit` and keep the shape of
 // `width` x `height`, at least 1 pixel each.
+// NOTE: the shape is that of the pixel matrix. Pixel Aspect Ratio and unequal Pixel Spacing
+// are not applied, so an image with non-square pixels looks stretched in its preview.
 static void fitInto(
     unsigned long width, unsigned long height, uint32_t limit, unsigned long &outWidth,
     unsigned long &outHeight) {

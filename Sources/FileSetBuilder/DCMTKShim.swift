@@ -195,7 +195,7 @@ func readInstanceSummary(_ path: String) throws(ShimFailure) -> InstanceSummary 
 
     func text(_ group: UInt16, _ element: UInt16) -> String {
         // 4096 bytes fit any LO, PN or SH value after decoding, at up to 4 bytes per
-        // character; a longer value is cut by the shim and still shown.
+        // character. The shim cuts a longer value, which is then shown cut.
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = mcd_dataset_get_string_utf8(dataset, group, element, &buffer, buffer.count)
         guard length != -1 else { return "" }

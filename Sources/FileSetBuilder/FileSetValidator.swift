@@ -250,7 +250,7 @@ struct FileSetValidator {
         }
     }
 
-    /// Whether `name` is `NAME.EXT` with NAME 1 to 8 and EXT 1 to 3 of A-Z, 0-9 and
+    /// Returns whether `name` is `NAME.EXT` with NAME 1 to 8 and EXT 1 to 3 of A-Z, 0-9 and
     /// underscore.
     static func isLevelOneFileName(_ name: String) -> Bool {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)

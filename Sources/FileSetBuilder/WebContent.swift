@@ -4,9 +4,9 @@ import MediaCenterCore
 private let logger = Logger(label: "fileset")
 
 /// The web content that IHE Portable Data for Imaging (PDI) expects on a disc, so that the
-/// patient's data can be looked at with only a web browser: `INDEX.HTM` at the root, and in
-/// `IHE_PDI/` one page per study (`STU00001.HTM`), one page per series (`SER00001.HTM`) and a
-/// PNG preview of a middle image of each series (`SER00001.PNG`).
+/// patient's data can be viewed with only a web browser. `INDEX.HTM` is at the root. The
+/// folder `IHE_PDI/` contains one page per study (`STU00001.HTM`), one page per series
+/// (`SER00001.HTM`) and a PNG preview of a middle image of each series (`SER00001.PNG`).
 ///
 /// Studies and series are numbered across the disc in the order of the layout, and every
 /// name comes from those counters, never from attribute values. The pages are plain HTML
@@ -145,7 +145,7 @@ struct WebContent {
         } catch {
             switch error.code {
             case .unsupported, .parseFailure:
-                // The disc stays usable without this preview, and its page says so.
+                // The disc stays usable without this preview, and its page states why it has none.
                 logger.debug(
                     "no preview for a series",
                     ["fileset.file": source.relativePath, "error": error.message])

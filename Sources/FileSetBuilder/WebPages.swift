@@ -83,7 +83,7 @@ struct WebPages {
         return page(title: "Study", body: body)
     }
 
-    /// Makes a series' page: its attributes, its preview or a line that says why there is
+    /// Makes a series' page: its attributes, its preview or a line that explains why there is
     /// none, and a table of its instances.
     func seriesPage(_ series: WebSeries, of study: WebStudy) -> String {
         let summary = series.summary
@@ -108,7 +108,8 @@ struct WebPages {
         ]
         for instance in series.instances {
             let summary = instance.summary
-            let type = sopClassName(summary.sopClassUID)
+            let type =
+                sopClassName(summary.sopClassUID)
                 + (summary.hasPixelData ? "" : " (no image)")
             var frames = ""
             if summary.hasPixelData {
@@ -124,7 +125,7 @@ struct WebPages {
         return page(title: "Series", body: body)
     }
 
-    /// The preview image of `series`, or a line of text that says why it has none.
+    /// The preview image of `series`, or a line of text that explains why it has none.
     private func previewElement(_ series: WebSeries, thumbnail: Bool) -> String {
         guard let source = series.preview.source else {
             let types = Set(series.instances.map { sopClassName($0.summary.sopClassUID) })
@@ -163,7 +164,7 @@ struct WebPages {
         ].joined(separator: "\n")
     }
 
-    /// A table row with a label and an already escaped value.
+    /// Makes a table row with a label and an already escaped value.
     private func field(_ label: String, _ value: String) -> String {
         "<tr><th>\(label)</th><td>\(value)</td></tr>"
     }
@@ -200,7 +201,7 @@ struct WebPages {
             + "patient's data fill \(plan.discCount) discs, and each shows only its own part."
     }
 
-    /// A complete page with the product's name in its title.
+    /// Makes a complete page with the product's name in its title.
     private func page(title: String, body: [String]) -> String {
         let head = [
             "<!DOCTYPE html>",
@@ -213,7 +214,8 @@ struct WebPages {
             "</head>",
             "<body>",
         ]
-        let footer = "<p class=\"footer\">\(ReadmeText.productName) "
+        let footer =
+            "<p class=\"footer\">\(ReadmeText.productName) "
             + "\(ImplementationIdentity.productVersion)</p>"
         return (head + body + [footer, "</body>", "</html>", ""]).joined(separator: "\n")
     }

@@ -25,19 +25,12 @@ class PNGImage:
         return self.rows[y][start:start + self.channels]
 
 
-def header(path: Path) -> tuple[int, int]:
-    """Returns the width and height from the IHDR chunk, which follows the signature."""
-    data = path.read_bytes()[:24]
-    if data[:8] != SIGNATURE or data[12:16] != b"IHDR":
-        raise ValueError(f"{path} is no PNG file")
-    return struct.unpack(">II", data[16:24])
-
-
 def read(path: Path) -> PNGImage:
     """Reads and decodes `path`; raises ValueError for any damage."""
     data = path.read_bytes()
     if data[:8] != SIGNATURE:
         raise ValueError(f"{path} has no PNG signature")
+
     position, compressed, fields = 8, b"", None
     while True:
         if position + 12 > len(data):
@@ -56,6 +49,7 @@ def read(path: Path) -> PNGImage:
         position += 12 + length
     if fields is None:
         raise ValueError(f"{path} has no IHDR chunk")
+
     width, height, depth, color, _, _, interlace = fields
     channels = CHANNELS[color]
     raw = zlib.decompress(compressed)
@@ -63,6 +57,7 @@ def read(path: Path) -> PNGImage:
     if interlace == 0 and len(raw) != height * (1 + stride):
         raise ValueError(f"{path}: {len(raw)} bytes of image data, expected "
                          f"{height * (1 + stride)}")
+
     rows: list[bytes] = []
     if depth == 8 and interlace == 0:
         rows = unfilter(raw, height, stride, channels)

@@ -160,7 +160,8 @@ class TestBurnEndToEnd:
             for path in root.rglob("*"):
                 name = path.name
                 stem, _, extension = name.partition(".")
-                assert len(stem) <= 8 and len(extension) <= 3, path
+                assert len(stem) <= 8, path
+                assert len(extension) <= 3, path
                 assert name == name.upper(), path
                 assert job["patientID"] not in str(path.relative_to(root)) or not job["patientID"]
 

@@ -96,7 +96,8 @@ def check_layout(root: Path) -> None:
             assert path.read_bytes()[128:132] == b"DICM", path
     for path in root.rglob("*"):
         stem, _, extension = path.name.partition(".")
-        assert len(stem) <= 8 and len(extension) <= 3, path
+        assert len(stem) <= 8, path
+        assert len(extension) <= 3, path
         assert re.fullmatch(r"[A-Z0-9_]+(\.[A-Z0-9_]+)?", path.name), path
 
 
@@ -107,7 +108,8 @@ def check_links(root: Path) -> None:
         assert parser.scripts == 0, page
         for target in parser.links + [image["src"] for image in parser.images]:
             parsed = urlparse(target)
-            assert parsed.scheme == "" and parsed.netloc == "", (page, target)
+            assert parsed.scheme == "", (page, target)
+            assert parsed.netloc == "", (page, target)
             assert not target.startswith("/"), (page, target)
             resolved = (page.parent / unquote(parsed.path)).resolve()
             assert resolved.is_file(), (page, target)
@@ -197,13 +199,13 @@ def check_index_in_chromium(root: Path, chromium, tmp_path: Path) -> None:
 
     dumped = chromium(index, "--dump-dom")
     shot = tmp_path / "index.png"
-    taken = chromium(index, f"--screenshot={shot}")
+    screenshot_run = chromium(index, f"--screenshot={shot}")
 
     assert dumped.returncode == 0, dumped.stderr
     assert console_lines(dumped) == []
     assert PATIENTS["PDI-JIS"][1] in dumped.stdout
-    assert taken.returncode == 0, taken.stderr
-    assert console_lines(taken) == []
+    assert screenshot_run.returncode == 0, screenshot_run.stderr
+    assert console_lines(screenshot_run) == []
     image = png_check.read(shot)
     colors = {image.pixel(x, y)[:3] for y in range(0, image.height, 5)
               for x in range(0, image.width, 5)}
@@ -224,12 +226,12 @@ def check_series_page_in_chromium(root: Path, chromium, tmp_path: Path) -> None:
 
     with_image = tmp_path / "series.png"
     without_image = tmp_path / "broken.png"
-    taken = chromium(page, f"--screenshot={with_image}")
+    screenshot_run = chromium(page, f"--screenshot={with_image}")
     chromium(broken, f"--screenshot={without_image}")
     dumped = chromium(page, "--dump-dom")
 
-    assert taken.returncode == 0, taken.stderr
-    assert console_lines(taken) == []
+    assert screenshot_run.returncode == 0, screenshot_run.stderr
+    assert console_lines(screenshot_run) == []
     assert console_lines(dumped) == []
     assert 'src="SER00001.PNG"' in dumped.stdout
     difference = differing_pixels(png_check.read(with_image), png_check.read(without_image))

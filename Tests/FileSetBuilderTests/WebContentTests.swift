@@ -73,8 +73,9 @@ import Testing
 
     @Test("person name and date formats")
     func valueFormats() {
-        #expect(HTMLText.personName("Yamada^Tarou=山田^太郎=やまだ^たろう")
-            == "Yamada Tarou = 山田 太郎 = やまだ たろう")
+        #expect(
+            HTMLText.personName("Yamada^Tarou=山田^太郎=やまだ^たろう")
+                == "Yamada Tarou = 山田 太郎 = やまだ たろう")
         #expect(HTMLText.personName("DOE^JOHN^^^") == "DOE JOHN")
         #expect(HTMLText.personName("A<B^C&D") == "A&lt;B C&amp;D")
         #expect(HTMLText.date("20040826") == "2004-08-26")
@@ -102,8 +103,10 @@ import Testing
         let index = try read(root, "INDEX.HTM")
         #expect(!index.contains("<script>"))
         #expect(!index.contains("<img src=x>"))
-        #expect(index.contains("&lt;script&gt;alert(1)&lt;/script&gt; O&#39;Brien &amp; "
-            + "&quot;Co&quot;/../*"))
+        #expect(
+            index.contains(
+                "&lt;script&gt;alert(1)&lt;/script&gt; O&#39;Brien &amp; "
+                    + "&quot;Co&quot;/../*"))
         #expect(index.contains("../../etc/passwd*&lt;img src=x&gt;"))
         let series = try read(root, "IHE_PDI/SER00001.HTM")
         #expect(!series.contains("<script>"))
@@ -133,12 +136,14 @@ import Testing
         #expect(report.contains("SR Storage"))
     }
 
-    @Test("preview is a PNG within 512 px", arguments: [
-        ("US1_UNCR.dcm", 512, 384),
-        ("CT_small.dcm", 128, 128),
-        ("OBXXXX1A_rle_2frame.dcm", 512, 384),
-        ("MR2_UNCR.dcm", 512, 512),
-    ])
+    @Test(
+        "preview is a PNG within 512 px",
+        arguments: [
+            ("US1_UNCR.dcm", 512, 384),
+            ("CT_small.dcm", 128, 128),
+            ("OBXXXX1A_rle_2frame.dcm", 512, 384),
+            ("MR2_UNCR.dcm", 512, 512),
+        ])
     func previewWithinLimit(_ name: String, _ width: Int, _ height: Int) throws {
         let root = try build([name])
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -169,8 +174,10 @@ import Testing
                 atPath: try TestFiles.path("MR_small.dcm"), toPath: path)
             let modify = try runValidator(
                 "/usr/bin/dcmodify",
-                ["-nb", "-ma", "(0020,0013)=\(rows)", "-ma",
-                 "(0008,0018)=1.2.826.0.1.3680043.2.1143.99.\(number)", path])
+                [
+                    "-nb", "-ma", "(0020,0013)=\(rows)", "-ma",
+                    "(0008,0018)=1.2.826.0.1.3680043.2.1143.99.\(number)", path,
+                ])
             #expect(modify.status == 0, "\(modify.output)")
             paths.append(path)
         }
