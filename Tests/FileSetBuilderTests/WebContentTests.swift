@@ -161,6 +161,28 @@ import Testing
         #expect(page.contains("<img src=\"SER00001.PNG\" width=\"\(width)\" height=\"\(height)\""))
     }
 
+    @Test("unrenderable image has text")
+    func unrenderableImage() throws {
+        let work = try TestFiles.makeTemporaryFolder("web-unrenderable")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let source = work + "/unknown.dcm"
+        try FileManager.default.copyItem(atPath: try TestFiles.path("CT_small.dcm"), toPath: source)
+        let modify = try runValidator(
+            "/usr/bin/dcmodify", ["-nb", "-ma", "(0028,0004)=NOT_A_COLOR_MODEL", source])
+        #expect(modify.status == 0, "\(modify.output)")
+
+        let root = try build([source])
+        defer { try? FileManager.default.removeItem(atPath: root) }
+
+        let files = try webFiles(in: root)
+        #expect(!files.contains("IHE_PDI/SER00001.PNG"), "\(files)")
+        let page = try read(root, "IHE_PDI/SER00001.HTM")
+        #expect(page.contains("No preview: the image in <code>DICOM/ST000001/SE000001/IM000001"))
+        #expect(!page.contains("<img"))
+        let study = try read(root, "IHE_PDI/STU00001.HTM")
+        #expect(study.contains("No preview"))
+    }
+
     @Test("preview of middle instance")
     func previewOfMiddleInstance() throws {
         // Three instances of one series: the preview comes from the one in the middle by
