@@ -61,6 +61,22 @@ import Testing
         #expect(study.contains("src=\"SER00001.PNG\""))
     }
 
+    @Test(
+        "names decoded from character set",
+        arguments: [
+            ("chrH31.dcm", "Yamada Tarou = 山田 太郎 = やまだ たろう"),
+            ("chrX1.dcm", "Wang XiaoDong = 王 小東"),
+        ])
+    func namesDecoded(_ name: String, _ shown: String) throws {
+        let root = try build([name])
+        defer { try? FileManager.default.removeItem(atPath: root) }
+
+        let index = try read(root, "INDEX.HTM")
+
+        #expect(index.contains("<td>\(shown)</td>"))
+        #expect(!index.contains("\u{1B}"))
+    }
+
     @Test("escape of markup characters")
     func escapeMarkup() {
         #expect(HTMLText.escape("<b>") == "&lt;b&gt;")
