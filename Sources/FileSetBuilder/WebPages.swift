@@ -144,10 +144,10 @@ struct WebPages {
             "<img src=\"\(series.previewName)\" width=\"\(width)\" height=\"\(height)\" "
             + "alt=\"Preview of series \(HTMLText.escape(series.summary.seriesNumber))\">"
         guard !thumbnail else { return "<a href=\"\(series.pageName)\">\(image)</a>" }
-        let shown = series.instances.first { $0.relativePath == source }?.summary
-        let frames = Int(shown?.numberOfFrames ?? "") ?? 1
+        let previewed = series.instances.first { $0.relativePath == source }?.summary
+        let frames = Int(previewed?.numberOfFrames ?? "") ?? 1
         return image + "<br><span class=\"note\">Preview of instance "
-            + HTMLText.escape(shown?.instanceNumber ?? "") + " (<code>"
+            + HTMLText.escape(previewed?.instanceNumber ?? "") + " (<code>"
             + HTMLText.escape(source) + "</code>)"
             + (frames > 1 ? ", frame \(frames / 2 + 1) of \(frames)" : "")
             + ".</span>"

@@ -78,9 +78,9 @@ def pages(root: Path) -> list[Path]:
 
 
 def check_index_names(discs: dict[str, Path]) -> None:
-    for patient_id, (_, shown) in PATIENTS.items():
+    for patient_id, (_, expected_name) in PATIENTS.items():
         index = (discs[patient_id] / "INDEX.HTM").read_text(encoding="utf-8")
-        assert shown in index, patient_id
+        assert expected_name in index, patient_id
         assert f"<td>{patient_id}</td>" in index
         assert 'href="README.TXT"' in index
         assert 'href="IHE_PDI/STU00001.HTM"' in index

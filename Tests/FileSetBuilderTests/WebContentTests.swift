@@ -67,13 +67,13 @@ import Testing
             ("chrH31.dcm", "Yamada Tarou = 山田 太郎 = やまだ たろう"),
             ("chrX1.dcm", "Wang XiaoDong = 王 小東"),
         ])
-    func namesDecoded(_ name: String, _ shown: String) throws {
+    func namesDecoded(_ name: String, _ expectedName: String) throws {
         let root = try build([name])
         defer { try? FileManager.default.removeItem(atPath: root) }
 
         let index = try read(root, "INDEX.HTM")
 
-        #expect(index.contains("<td>\(shown)</td>"))
+        #expect(index.contains("<td>\(expectedName)</td>"))
         #expect(!index.contains("\u{1B}"))
     }
 
