@@ -208,6 +208,16 @@ int mcd_dataset_get_string_utf8(
     }
 }
 
+int mcd_dataset_has_element(const mcd_dataset *dataset, uint16_t group, uint16_t element) {
+    if (dataset == nullptr) return 0;
+    try {
+        DcmDataset *items = const_cast<mcd_dataset *>(dataset)->file.getDataset();
+        return items->tagExists(DcmTagKey(group, element)) ? 1 : 0;
+    } catch (...) {
+        return 0;
+    }
+}
+
 int mcd_dataset_get_transfer_syntax(const mcd_dataset *dataset, char *buffer, size_t capacity) {
     if (dataset == nullptr) return -1;
     try {

@@ -160,6 +160,84 @@ final class DicomDirWriter {
     }
 }
 
+/// The attributes of a media file that the disc's web pages show. Text values are decoded
+/// from the file's Specific Character Set to UTF-8 and have no padding.
+struct InstanceSummary: Sendable {
+    var patientName = ""
+    var patientID = ""
+    var patientBirthDate = ""
+    var patientSex = ""
+    var studyDate = ""
+    var studyTime = ""
+    var studyDescription = ""
+    var studyID = ""
+    var accessionNumber = ""
+    var modality = ""
+    var seriesNumber = ""
+    var seriesDescription = ""
+    var instanceNumber = ""
+    var sopClassUID = ""
+    /// Number of Frames (0028,0008), or "" for a single frame.
+    var numberOfFrames = ""
+    /// Whether the data set contains Pixel Data, Float Pixel Data or Double Float Pixel Data.
+    var hasPixelData = false
+}
+
+/// Reads the attributes of `InstanceSummary` from the media file at `path`, leaving large
+/// values such as pixel data unread (`mcd_dataset_open`, `mcd_dataset_get_string_utf8`,
+/// `mcd_dataset_has_element`).
+func readInstanceSummary(_ path: String) throws(ShimFailure) -> InstanceSummary {
+    var error = mcd_error()
+    guard let dataset = mcd_dataset_open(path, 1024, &error) else {
+        throw ShimFailure(status: error.code, message: error.text)
+    }
+    defer { mcd_dataset_free(dataset) }
+
+    func text(_ group: UInt16, _ element: UInt16) -> String {
+        // 4096 bytes fit any LO, PN or SH value after decoding, at up to 4 bytes per
+        // character. The shim cuts a longer value, which is then shown cut.
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = mcd_dataset_get_string_utf8(dataset, group, element, &buffer, buffer.count)
+        guard length != -1 else { return "" }
+        let count = length >= 0 ? Int(length) : buffer.firstIndex(of: 0) ?? buffer.count
+        return String(
+            decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    let pixelTags: [(UInt16, UInt16)] = [(0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009)]
+    return InstanceSummary(
+        patientName: text(0x0010, 0x0010),
+        patientID: text(0x0010, 0x0020),
+        patientBirthDate: text(0x0010, 0x0030),
+        patientSex: text(0x0010, 0x0040),
+        studyDate: text(0x0008, 0x0020),
+        studyTime: text(0x0008, 0x0030),
+        studyDescription: text(0x0008, 0x1030),
+        studyID: text(0x0020, 0x0010),
+        accessionNumber: text(0x0008, 0x0050),
+        modality: text(0x0008, 0x0060),
+        seriesNumber: text(0x0020, 0x0011),
+        seriesDescription: text(0x0008, 0x103E),
+        instanceNumber: text(0x0020, 0x0013),
+        sopClassUID: text(0x0008, 0x0016),
+        numberOfFrames: text(0x0028, 0x0008),
+        hasPixelData: pixelTags.contains { mcd_dataset_has_element(dataset, $0.0, $0.1) == 1 })
+}
+
+/// Renders the middle frame of the media file at `source` as a PNG at `destination`, which
+/// must not exist, no side larger than `maxDimension` (`mcd_write_preview`).
+/// - Returns: the width and height of the PNG in pixels.
+func renderPreview(
+    source: String, destination: String, maxDimension: UInt32
+) throws(ShimFailure) -> (width: Int, height: Int) {
+    var error = mcd_error()
+    var size = mcd_preview_size()
+    let status = mcd_write_preview(source, destination, maxDimension, &size, &error)
+    guard status == Int32(MCD_OK) else {
+        throw ShimFailure(status: status, message: error.text)
+    }
+    return (Int(size.width), Int(size.height))
+}
+
 extension DicomDirListing {
     /// Reads the DICOMDIR at `path` as it is in the file, offsets unresolved
     /// (`mcd_dicomdir_read` and the `mcd_dicomdir_listing_*` functions).

@@ -9,7 +9,8 @@ private let logger = Logger(label: "fileset")
 ///
 /// The folder gets `DICOMDIR` and `README.TXT` at its root and one PS3.10 file per instance
 /// at `DICOM/STnnnnnn/SEnnnnnn/IMnnnnnn`, in Explicit VR Little Endian with this product's
-/// File Meta Information. Pixel data are decompressed losslessly where needed. Instances
+/// File Meta Information. `INDEX.HTM` and the `IHE_PDI` folder (`WebContent`) show the
+/// patient's studies in a web browser. Pixel data are decompressed losslessly where needed. Instances
 /// that lack a DICOMDIR key get the values of `GeneratedKeys` and the plan. The finished
 /// file-set is read back and checked before `build` returns.
 public struct FileSetBuilder: Sendable {
@@ -49,14 +50,16 @@ public struct FileSetBuilder: Sendable {
             try writeMediaFiles(plan, layout, root.path)
             try writeDicomDir(plan, layout, root.path)
             try writeReadme(plan, layout, root.path)
+            let webFiles = try WebContent(plan: plan, layout: layout, root: root.path)
+                .write(into: root.path)
 
             let realRoot = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
             let validator = FileSetValidator(
                 root: realRoot, layout: layout, fileSetID: plan.fileSetID,
-                consistencyFlag: consistencyFlag.rawValue)
+                consistencyFlag: consistencyFlag.rawValue, webFiles: webFiles)
             try validator.validate(DicomDirListing.read(root.path + "/" + dicomdirName))
 
-            let result = try makeResult(layout, root.path)
+            let result = try makeResult(layout, root.path, webFiles)
             logger.debug(
                 "file-set built and checked",
                 ["fileset.root": root.path, "fileset.bytes": "\(result.totalBytes)"])
@@ -203,8 +206,6 @@ public struct FileSetBuilder: Sendable {
         }
     }
 
-    // NOTE: the INDEX.HTM that IHE Portable Data for Imaging expects and the viewer folder
-    // are not written; the validator would reject their files as unplanned.
     private func writeReadme(_ plan: FileSetPlan, _ layout: FileSetLayout, _ root: String) throws {
         let path = root + "/" + readmeName
         guard
@@ -216,7 +217,9 @@ public struct FileSetBuilder: Sendable {
         }
     }
 
-    private func makeResult(_ layout: FileSetLayout, _ root: String) throws -> FileSetResult {
+    private func makeResult(
+        _ layout: FileSetLayout, _ root: String, _ webFiles: [String]
+    ) throws -> FileSetResult {
         var files: [FileSetFile] = []
         for entry in layout.entries {
             files.append(
@@ -225,9 +228,10 @@ public struct FileSetBuilder: Sendable {
                     relativePath: entry.relativePath,
                     byteCount: try fileSize(root + "/" + entry.relativePath)))
         }
-        let total =
-            try files.reduce(Int64(0)) { $0 + $1.byteCount }
-            + fileSize(root + "/" + dicomdirName) + fileSize(root + "/" + readmeName)
+        var total = files.reduce(Int64(0)) { $0 + $1.byteCount }
+        for name in [dicomdirName, readmeName] + webFiles {
+            total += try fileSize(root + "/" + name)
+        }
         return FileSetResult(
             root: root, files: files, studyCount: layout.studyCount,
             seriesCount: layout.seriesCount, totalBytes: total)
@@ -273,7 +277,8 @@ private func normalizedName(_ name: String) -> String {
 /// through DICOMDIR.TMP).
 private func removeOutput(_ root: BuildRoot) {
     let names = [
-        FileSetLayout.imageFolder, dicomdirName, readmeName, dicomdirName + ".tmp",
+        FileSetLayout.imageFolder, dicomdirName, readmeName, WebContent.indexName,
+        WebContent.folder, dicomdirName + ".tmp",
         dicomdirName + ".$$$", dicomdirName + ".TMP",
     ]
     let paths = root.created ? [root.path] : names.map { root.path + "/" + $0 }

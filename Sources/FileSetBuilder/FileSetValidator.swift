@@ -7,13 +7,16 @@ import MediaCenterCore
 /// reaches each record once. Every referenced file must exist inside the root, have level 1
 /// names, and contain the instance its record names. An instance of a SOP class of
 /// `SOPClassTable` must have the record type the table gives. Every planned instance must be
-/// referenced once, and the root must contain no other files.
+/// referenced once. The web pages and previews (`webFiles`) must lie outside the DICOM
+/// folder and have ISO 9660 level 1 names, and the root must contain no other files.
 struct FileSetValidator {
     /// The real path of the file-set root, symbolic links resolved.
     let root: String
     let layout: FileSetLayout
     let fileSetID: String
     let consistencyFlag: UInt16
+    /// The non-DICOM files the builder wrote, relative to the root, such as `INDEX.HTM`.
+    var webFiles: [String] = []
 
     /// The deepest a Referenced File ID may go, counting the file itself.
     static let maxDirectoryLevels = 8
@@ -206,10 +209,15 @@ struct FileSetValidator {
         }
     }
 
-    /// Checks that the root contains only DICOMDIR, README.TXT and the planned media files.
+    /// Checks that the root contains only DICOMDIR, README.TXT, the planned media files and
+    /// the web files, and that no web file is inside the DICOM folder.
     private func checkNoStrayFiles() throws {
         var allowed = Set(layout.entries.map(\.relativePath))
         allowed.formUnion([dicomdirName, readmeName])
+        for path in webFiles {
+            try checkWebFile(path)
+            allowed.insert(path)
+        }
         guard let walker = FileManager.default.enumerator(atPath: root) else {
             throw failure("the folder \(root) cannot be listed")
         }
@@ -219,6 +227,35 @@ struct FileSetValidator {
                 throw failure("the file-set contains \(relativePath), which is not a planned file")
             }
         }
+    }
+
+    /// Checks that a web file lies outside the DICOM folder, where a DICOM reader expects
+    /// only media files, and that its name is `NAME.EXT` in folders named `NAME`, within the
+    /// ISO 9660 level 1 limits.
+    private func checkWebFile(_ relativePath: String) throws {
+        let components = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+            .map(String.init)
+        guard components.first != FileSetLayout.imageFolder else {
+            throw failure(
+                "the non-DICOM file \(relativePath) is inside the \(FileSetLayout.imageFolder) "
+                    + "folder")
+        }
+        guard components.count <= Self.maxDirectoryLevels,
+            components.dropLast().allSatisfy(ISO9660Name.isValid),
+            let name = components.last, Self.isLevelOneFileName(name)
+        else {
+            throw failure(
+                "the non-DICOM file \(relativePath) does not have ISO 9660 level 1 names "
+                    + "(folders of 1 to 8 and files of 1 to 8 plus 1 to 3 of A-Z, 0-9, _)")
+        }
+    }
+
+    /// Returns whether `name` is `NAME.EXT` with NAME 1 to 8 and EXT 1 to 3 of A-Z, 0-9 and
+    /// underscore.
+    static func isLevelOneFileName(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        return parts.count == 2 && ISO9660Name.isValid(parts[0]) && ISO9660Name.isValid(parts[1])
+            && parts[1].count <= 3
     }
 
     private func failure(_ detail: String) -> MediaCenterError {

@@ -2,7 +2,8 @@ import Foundation
 import MediaCenterCore
 
 /// The README.TXT of a disc: plain ASCII with CRLF line ends, so that any system shows it.
-/// It states what the disc is and what made it, and contains no patient data.
+/// It states what the disc is, what made it and where to start (INDEX.HTM in a web
+/// browser, DICOMDIR in a DICOM viewer), and contains no patient data.
 enum ReadmeText {
     /// The product name shown on each disc.
     static let productName = "Media Center"
@@ -29,10 +30,13 @@ enum ReadmeText {
             "File-set:  \(plan.fileSetID.isEmpty ? "(no ID)" : plan.fileSetID)",
             "Contents:  \(contents)",
             "",
+            "INDEX.HTM    open this file in a web browser to see the patient, the studies",
+            "             and a preview image of each series",
             "DICOMDIR     the index of all DICOM files on this disc; open it with a DICOM",
             "             viewer",
             FileSetLayout.imageFolder + "        the DICOM files, one folder per study and per "
                 + "series",
+            WebContent.folder + "      the web pages and preview images that INDEX.HTM links to",
             "README.TXT   this file",
         ]
         if plan.discCount > 1 {

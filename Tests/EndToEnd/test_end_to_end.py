@@ -159,7 +159,9 @@ class TestBurnEndToEnd:
             root = extract_disc(Path(job["discs"][0]["path"]), tmp_path / f"names{job['id']}")
             for path in root.rglob("*"):
                 name = path.name
-                assert len(name) <= 8 or name in ("DICOMDIR", "README.TXT"), path
+                stem, _, extension = name.partition(".")
+                assert len(stem) <= 8, path
+                assert len(extension) <= 3, path
                 assert name == name.upper(), path
                 assert job["patientID"] not in str(path.relative_to(root)) or not job["patientID"]
 

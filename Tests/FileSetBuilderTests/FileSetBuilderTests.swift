@@ -306,6 +306,7 @@ let supportedCases: [SourceCase] = [
         #expect(text.contains("Media Center \(ImplementationIdentity.productVersion)"))
         #expect(text.contains("2023-11-14 22:13:20 UTC+00:00"))
         #expect(text.contains("DICOMDIR"))
+        #expect(text.contains("INDEX.HTM    open this file in a web browser"))
         #expect(text.contains("patient data"))
         #expect(!text.contains("CompressedSamples"))
     }
@@ -319,7 +320,8 @@ let supportedCases: [SourceCase] = [
         _ = try builder.build(plan, into: root)
 
         let paths = try FileManager.default.subpathsOfDirectory(atPath: root)
-        for path in paths where path != "README.TXT" {
+        let webPaths = Set(try webFiles(in: root))
+        for path in paths where path != "README.TXT" && !webPaths.contains(path) {
             let components = path.split(separator: "/").map(String.init)
             #expect(components.count <= 8, "\(path)")
             #expect(components.allSatisfy(ISO9660Name.isValid), "\(path)")
@@ -413,9 +415,12 @@ let supportedCases: [SourceCase] = [
         let result = try await builder.buildOnDedicatedThread(plan, into: root)
 
         #expect(result.files.count == 1)
-        let sizes =
+        var sizes =
             try result.files.reduce(Int64(0)) { $0 + $1.byteCount }
             + fileSize(root + "/DICOMDIR") + fileSize(root + "/README.TXT")
+        for path in try webFiles(in: root) {
+            sizes += try fileSize(root + "/" + path)
+        }
         #expect(result.totalBytes == sizes)
     }
 }

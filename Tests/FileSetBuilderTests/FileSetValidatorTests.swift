@@ -22,7 +22,8 @@ import Testing
         let layout = FileSetLayout(plan.instances)
         let realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
         let validator = FileSetValidator(
-            root: realRoot, layout: layout, fileSetID: plan.fileSetID, consistencyFlag: 0)
+            root: realRoot, layout: layout, fileSetID: plan.fileSetID, consistencyFlag: 0,
+            webFiles: try webFiles(in: root))
         return Built(
             root: root, layout: layout, listing: try DicomDirListing.read(root + "/DICOMDIR"),
             validator: validator)
@@ -170,4 +171,60 @@ import Testing
 
         try expectFailure(built, listing, containing: "Consistency Flag")
     }
+
+    @Test("listed web files pass")
+    func listedWebFilesPass() throws {
+        let built = try build()
+        defer { try? FileManager.default.removeItem(atPath: built.root) }
+
+        try built.validator.validate(built.listing)
+        #expect(built.validator.webFiles.contains("INDEX.HTM"))
+        #expect(built.validator.webFiles.contains("IHE_PDI/SER00001.PNG"))
+    }
+
+    @Test("unlisted file outside DICOM fails")
+    func unlistedWebFile() throws {
+        let built = try build()
+        defer { try? FileManager.default.removeItem(atPath: built.root) }
+        let path = built.root + "/IHE_PDI/EXTRA.HTM"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+
+        try expectFailure(built, built.listing, containing: "IHE_PDI/EXTRA.HTM")
+    }
+
+    @Test("web file inside DICOM fails")
+    func webFileInsideDicomFolder() throws {
+        var built = try build()
+        defer { try? FileManager.default.removeItem(atPath: built.root) }
+        let path = built.root + "/DICOM/INDEX.HTM"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        built.validator.webFiles.append("DICOM/INDEX.HTM")
+
+        try expectFailure(built, built.listing, containing: "inside the DICOM folder")
+    }
+
+    @Test("web file with long name fails")
+    func webFileWithLongName() throws {
+        var built = try build()
+        defer { try? FileManager.default.removeItem(atPath: built.root) }
+        let path = built.root + "/IHE_PDI/index.html"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        built.validator.webFiles.append("IHE_PDI/index.html")
+
+        try expectFailure(built, built.listing, containing: "ISO 9660 level 1")
+    }
+}
+
+/// The files a build wrote outside the DICOM folder besides DICOMDIR and README.TXT.
+func webFiles(in root: String) throws -> [String] {
+    var found: [String] = []
+    for path in try FileManager.default.subpathsOfDirectory(atPath: root).sorted() {
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
+        guard !isDirectory.boolValue, !path.hasPrefix("DICOM/"), path != "DICOMDIR",
+            path != "README.TXT"
+        else { continue }
+        found.append(path)
+    }
+    return found
 }

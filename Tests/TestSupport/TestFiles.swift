@@ -26,13 +26,17 @@ public enum TestFiles {
             .deletingLastPathComponent().deletingLastPathComponent().path
     }
 
-    /// The pydicom and pydicom-data folders of `.venv` at the top of the repository.
+    /// The pydicom (test and character set files) and pydicom-data folders of `.venv` at the
+    /// top of the repository, the folders `scripts/test` lists.
     private static func venvFolders() -> [String] {
         let lib = repositoryRoot + "/.venv/lib"
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: lib)) ?? []
         return versions.filter { $0.hasPrefix("python") }.flatMap { version in
             let site = lib + "/" + version + "/site-packages"
-            return [site + "/pydicom/data/test_files", site + "/data_store/data"]
+            return [
+                site + "/pydicom/data/test_files", site + "/pydicom/data/charset_files",
+                site + "/data_store/data",
+            ]
         }
     }
 

@@ -366,6 +366,31 @@ int mcd_dicomdir_listing_record(
 /* Frees a listing. Accepts NULL. */
 void mcd_dicomdir_listing_free(mcd_dicomdir_listing *listing);
 
+/* ---- Previews for the disc's web pages (preview.cpp, common.cpp) ---- */
+
+/* Returns 1 when the data set contains the element (group, element), empty or not, and 0
+ * when it does not or `dataset` is NULL (common.cpp). */
+int mcd_dataset_has_element(const mcd_dataset *dataset, uint16_t group, uint16_t element);
+
+/* The size of a preview that mcd_write_preview wrote, in pixels. */
+typedef struct mcd_preview_size {
+    uint32_t width;
+    uint32_t height;
+} mcd_preview_size;
+
+/* Renders the middle frame of the image in the media file at `source_path` (Explicit or
+ * Implicit VR Little Endian, uncompressed) and writes it to `png_path` as an 8-bit PNG.
+ * A monochrome image is shown with its first window (0028,1050/1051), else its first VOI
+ * LUT, else the range of its pixel values. A color image keeps its colors. The image is
+ * scaled down, keeping its shape, until neither side exceeds `max_dimension` pixels (at
+ * least 16). `png_path` must not exist; it is removed again when the call fails. Returns
+ * MCD_ERROR_UNSUPPORTED when the data set has no pixel data or DCMTK cannot render it
+ * (the message gives DCMTK's reason), MCD_ERROR_PARSE when the file cannot be read, and
+ * MCD_ERROR_IO or MCD_ERROR_NO_SPACE when the PNG cannot be written. */
+int mcd_write_preview(
+    const char *source_path, const char *png_path, uint32_t max_dimension,
+    mcd_preview_size *size, mcd_error *error);
+
 #ifdef __cplusplus
 }
 #endif
