@@ -8,7 +8,7 @@ extension DiscBurnerTests {
     @Suite struct LibburnDriveTests {
         /// Scans, retrying for up to a minute while libburn rejects the scan because another
         /// test target of this process (the job engine's tests) has grabbed a drive.
-        private func scanWhenNoDriveIsGrabbed() throws -> [LibburnDrive.ScannedDrive] {
+        private func scanWhenNoDriveIsGrabbed() throws -> [ScannedDrive] {
             let deadline = Date().addingTimeInterval(60)
             while true {
                 do {
