@@ -672,7 +672,7 @@ extension DicomNetworkSuite {
                 })
 
             let rejected = try Peers.echo(port: scp.port)
-            _ = try holder.wait(timeout: 30)
+            _ = holder.wait(timeout: 30)
             #expect(delegate.wait { $0.ends.count == 1 })
             let accepted = try Peers.echo(port: scp.port)
 
