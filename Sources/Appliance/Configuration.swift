@@ -51,6 +51,11 @@ public struct Configuration: Sendable, Equatable {
     public var simulatedSupply: [VirtualMedium] = [.blank]
     /// The maximum number of discs rejected in a row that a job goes on after.
     public var maxConsecutiveRejects = 3
+    /// The institution printed on every disc label; empty prints the Institution Name
+    /// (0008,0080) of the disc's instances.
+    public var labelInstitution = ""
+    /// The maximum length of `labelInstitution` in characters, that of a DICOM LO value.
+    public static let labelInstitutionMaxLength = 64
     /// File-set Consistency Flag (0004,1212) of every DICOMDIR the daemon writes.
     public var consistencyFlag = FileSetConsistencyFlag.noKnownInconsistencies
     /// The most verbose level that is logged.

@@ -35,6 +35,11 @@ public struct ConfigurationKey: Sendable {
     /// The built-in default, formatted as the configuration file takes it.
     public var defaultValue: String { format(Configuration()) }
 
+    /// The built-in default as help text shows it: `empty` for an empty value.
+    public var defaultDescription: String {
+        defaultValue.isEmpty ? "empty" : defaultValue
+    }
+
     /// Formats the value of this key in `configuration`.
     public func value(in configuration: Configuration) -> String {
         format(configuration)
@@ -181,6 +186,18 @@ extension ConfigurationKey {
                 + "instead of emptying the input bin",
             range: Configuration.maxConsecutiveRejectsRange, \.maxConsecutiveRejects),
         ConfigurationKey(
+            name: "label_institution", option: "--label-institution", aliases: [],
+            placeholder: "TEXT",
+            summary: "institution printed on every disc label; empty prints the Institution "
+                + "Name of the disc's instances",
+            allowed: "empty, or up to \(Configuration.labelInstitutionMaxLength) characters "
+                + "without control characters and without \" #\"",
+            inEffect: true,
+            apply: { text, configuration in
+                configuration.labelInstitution = try parseLabelText(text)
+            },
+            format: { $0.labelInstitution }),
+        ConfigurationKey(
             name: "consistency_flag", option: "--consistency-flag", aliases: [],
             placeholder: "HEX",
             summary: "File-set Consistency Flag of each DICOMDIR, in hex; FFFF tells "
@@ -253,6 +270,22 @@ private func parseOnOff(_ text: String) throws -> Bool {
     case "off", "no", "false": return false
     default: throw InvalidValue()
     }
+}
+
+/// Checks a text printed on disc labels. A space before `#` starts a comment in the
+/// configuration file, so such a value could not be read back from `--print-config`.
+private func parseLabelText(_ text: String) throws -> String {
+    guard text.count <= Configuration.labelInstitutionMaxLength else {
+        throw InvalidValue(reason: "the text is \(text.count) characters long")
+    }
+    guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+    else {
+        throw InvalidValue(reason: "the text contains a control character")
+    }
+    guard !text.contains(" #") else {
+        throw InvalidValue(reason: "the text contains \" #\", which starts a comment")
+    }
+    return text
 }
 
 private func parseFolderPath(_ text: String) throws -> String {

@@ -130,6 +130,7 @@ public enum Daemon {
             consistencyFlag: configuration.consistencyFlag)
         let engine = JobEngine(
             store: store, drive: drive, changer: changer, fileSets: fileSets,
+            labelReader: DicomLabelReader(configuredInstitution: configuration.labelInstitution),
             configuration: JobEngineConfiguration(
                 completionTimeout: TimeInterval(configuration.completionTimeout),
                 stagingDirectory: data + "/staging",

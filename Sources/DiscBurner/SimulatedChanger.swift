@@ -5,7 +5,7 @@ import Synchronization
 
 /// A changer with no hardware, for the embedded default and the tests. It loads discs from
 /// a supply list into a ``VirtualDrive`` and moves them to bins that are lists of image
-/// file names. Each label is a text file next to the disc's image.
+/// file names. Each label is a text file and an SVG image next to the disc's image.
 ///
 /// The input bin contains the supply in order and then as many good blanks as needed, up
 /// to `inputCapacity` discs in all when that is set. The output and reject bins take at
@@ -19,6 +19,8 @@ public final class SimulatedChanger: DiscChanger {
     public let drive: VirtualDrive
     /// The file name suffix of a label file, after the image file's name.
     public static let labelSuffix = ".label.txt"
+    /// The file name suffix of a label image (SVG), after the image file's name.
+    public static let imageLabelSuffix = ".label.svg"
 
     private struct Bins {
         /// Discs still to come from the input bin before the endless good blanks.
@@ -141,17 +143,21 @@ public final class SimulatedChanger: DiscChanger {
         }
     }
 
-    /// Writes `label` to `DISCnnnn.iso.label.txt` next to the image file of the loaded
-    /// disc, one line per label line.
+    /// Writes `label` next to the image file of the loaded disc twice: as text to
+    /// `DISCnnnn.iso.label.txt`, one line per label line, and as the image a disc printer
+    /// prints to `DISCnnnn.iso.label.svg`.
     public func printLabel(_ label: DiscLabel) throws {
-        let path = drive.currentDisc.path + Self.labelSuffix
         let text = label.lines.map { $0 + "\n" }.joined()
-        do {
-            try DurableFile.write(Array(text.utf8), to: path)
-        } catch {
-            throw MediaCenterError(
-                .ioFailure, "cannot print the label file \(path); check free space",
-                cause: "\(error)")
+        let image = DiscLabelImage(label).svgDocument()
+        for (suffix, content) in [(Self.labelSuffix, text), (Self.imageLabelSuffix, image)] {
+            let path = drive.currentDisc.path + suffix
+            do {
+                try DurableFile.write(Array(content.utf8), to: path)
+            } catch {
+                throw MediaCenterError(
+                    .ioFailure, "cannot print the label file \(path); check free space",
+                    cause: "\(error)")
+            }
         }
     }
 

@@ -172,12 +172,25 @@ extension JobEngine {
         }
     }
 
-    /// Makes the label of a verified disc. It carries patient data, as a patient disc's
-    /// label must, and is printed only on the disc.
+    /// Makes the label of a verified disc from the store's name and ID and the details
+    /// that `labelReader` reads once per disc. A disc whose details cannot be read still
+    /// gets a label with the name, the ID and its position in the set, because the disc
+    /// itself is verified.
     func label(for collection: CollectionRecord, _ disc: PlannedDisc) -> DiscLabel {
-        DiscLabel(lines: [
-            collection.patientName, "ID \(collection.patientID)",
-            "Disc \(disc.number) of \(disc.count)",
-        ])
+        var details = DiscLabelDetails()
+        if let labelReader {
+            do {
+                details = try labelReader.labelDetails(of: disc.instances)
+            } catch {
+                logger.warning(
+                    "label details cannot be read, the label shows only the patient and the "
+                        + "disc number: \(error)",
+                    ["job.id": String(collection.id), "disc.number": String(disc.number)])
+            }
+        }
+        return DiscLabelContent(
+            patientName: collection.patientName, patientID: collection.patientID,
+            details: details, discNumber: disc.number, discCount: disc.count
+        ).label()
     }
 }

@@ -38,6 +38,9 @@ public final class JobEngine: Sendable {
     /// The changer that loads the drive, or nil for a drive loaded by hand.
     let changer: (any DiscChanger)?
     let fileSets: any FileSetMaking
+    /// Reads what a verified disc's label shows beyond the patient's name and ID, or nil
+    /// for labels with only those and the disc's position.
+    let labelReader: (any DiscLabelReading)?
     private let configuration: JobEngineConfiguration
     let logger: Logger
 
@@ -53,16 +56,18 @@ public final class JobEngine: Sendable {
 
     /// Makes an engine for `drive`. With a `changer`, each disc is loaded from its input bin
     /// and checked, and a disc that fails the check, the write or the read-back is rejected
-    /// and the next one tried. Without one, such a disc fails the job.
+    /// and the next one tried. Without one, such a disc fails the job. `labelReader` reads
+    /// the birth date, study dates, modalities and institution for each disc's label.
     public init(
         store: PatientStore, drive: any DiscDrive, changer: (any DiscChanger)? = nil,
-        fileSets: any FileSetMaking, configuration: JobEngineConfiguration,
-        logger: Logger = Logger(label: "jobs")
+        fileSets: any FileSetMaking, labelReader: (any DiscLabelReading)? = nil,
+        configuration: JobEngineConfiguration, logger: Logger = Logger(label: "jobs")
     ) {
         self.store = store
         self.drive = drive
         self.changer = changer
         self.fileSets = fileSets
+        self.labelReader = labelReader
         self.configuration = configuration
         self.logger = logger
     }

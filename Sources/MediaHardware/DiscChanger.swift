@@ -10,17 +10,28 @@ public enum ChangerBin: String, Sendable, Codable {
 
 /// The text printed on a disc.
 public struct DiscLabel: Sendable, Equatable {
+    /// The kind of disc a label is for, which sets its layout.
+    public enum Kind: Sendable, Equatable {
+        /// A verified disc: the patient's name first, then one detail per line.
+        case patient
+        /// A rejected disc: `REJECT`, then the reason.
+        case reject
+    }
+
     /// The lines of the label, top to bottom.
     public var lines: [String]
+    /// The kind of disc the label is for.
+    public var kind: Kind
 
     /// Makes a label of `lines`.
-    public init(lines: [String]) {
+    public init(lines: [String], kind: Kind = .patient) {
         self.lines = lines
+        self.kind = kind
     }
 
     /// The label of a rejected disc: `REJECT` and the reason.
     public static func reject(reason: String) -> DiscLabel {
-        DiscLabel(lines: ["REJECT", reason])
+        DiscLabel(lines: ["REJECT", reason], kind: .reject)
     }
 }
 

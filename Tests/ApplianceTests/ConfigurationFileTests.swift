@@ -71,7 +71,9 @@ import Testing
         let lines = ConfigurationFile.format(Configuration()).split(separator: "\n")
 
         for key in ConfigurationKey.all {
-            let index = lines.firstIndex { $0.hasPrefix("\(key.name) = ") }
+            let index = lines.firstIndex {
+                $0.hasPrefix("\(key.name) = ") || $0 == "\(key.name) ="
+            }
             let above = index.map { lines[$0 - 1] } ?? ""
             #expect(index != nil, "\(key.name) is missing")
             #expect(above.hasPrefix("# "), "\(key.name) has no comment above it")

@@ -86,6 +86,14 @@ import Testing
             rejected: ["", "blank,", "scratched", "write_error"]),
         bounds("max_consecutive_rejects", 1...20),
         Case(
+            key: "label_institution",
+            accepted: [
+                ("", ""), ("St. Mary's & <General>", "St. Mary's & <General>"),
+                ("PACS#1", "PACS#1"), ("大学病院", "大学病院"),
+                (String(repeating: "x", count: 64), String(repeating: "x", count: 64)),
+            ],
+            rejected: [String(repeating: "x", count: 65), "General\u{7}Hospital"]),
+        Case(
             key: "consistency_flag",
             accepted: [("0000", "0000"), ("FFFF", "FFFF"), ("ffff", "FFFF")],
             rejected: ["0001", "FFFE", "0xFFFF", "0", ""]),
@@ -184,7 +192,7 @@ import Testing
             "association_timeout": "10", "dimse_timeout": "30", "access_control": "on",
             "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
             "completion_timeout": "60", "virtual_disc_capacity": "700",
-            "simulated_supply": "blank", "max_consecutive_rejects": "3",
+            "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
             "consistency_flag": "0000", "log_level": "info",
         ]
 
@@ -266,5 +274,16 @@ import Testing
 
         #expect(Set(names).count == names.count)
         #expect(Set(options).count == options.count)
+    }
+}
+
+extension ConfigurationKeyTests {
+    @Test func labelInstitutionOptionRejectsCommentMark() throws {
+        let key = try #require(ConfigurationKey.named("label_institution"))
+
+        let error = #expect(throws: ConfigurationError.self) {
+            try Self.parseOption(key, "Clinic #2")
+        }
+        #expect(error?.description.contains("starts a comment") == true)
     }
 }

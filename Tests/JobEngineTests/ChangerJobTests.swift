@@ -20,6 +20,7 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
         var loaded: VirtualMedium?
         var written = false
         var events: [String] = []
+        var labels: [DiscLabel] = []
     }
 
     private let state: Mutex<State>
@@ -30,6 +31,8 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
     }
 
     var events: [String] { state.withLock { $0.events } }
+    /// Every label printed, oldest first.
+    var labels: [DiscLabel] { state.withLock { $0.labels } }
 
     func loadFromInput() throws {
         try state.withLock { state in
@@ -43,7 +46,10 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
     }
 
     func printLabel(_ label: DiscLabel) throws {
-        state.withLock { $0.events.append("label \(label.lines[0])") }
+        state.withLock { state in
+            state.events.append("label \(label.lines[0])")
+            state.labels.append(label)
+        }
     }
 
     func moveDisc(to bin: ChangerBin) throws {
@@ -114,9 +120,12 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
         ).collectionID
     }
 
-    func run(_ drive: ScriptedChangerDrive, maxRejects: Int) async throws -> CollectionRecord {
+    func run(
+        _ drive: ScriptedChangerDrive, maxRejects: Int, labelReader: (any DiscLabelReading)? = nil
+    ) async throws -> CollectionRecord {
         let jobs = JobEngine(
             store: store, drive: drive, changer: drive, fileSets: PlainFileSets(),
+            labelReader: labelReader,
             configuration: JobEngineConfiguration(
                 completionTimeout: 600, stagingDirectory: folder + "/staging",
                 maxConsecutiveRejects: maxRejects))
