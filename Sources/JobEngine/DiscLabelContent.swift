@@ -2,8 +2,8 @@ import Foundation
 import MediaHardware
 import PatientStore
 
-/// What a disc label shows beyond the patient's name and ID, which the store records:
-/// values read from the instances on the disc.
+/// The values a disc label shows beyond the patient's name and ID (which the store
+/// records), read from the instances on the disc.
 public struct DiscLabelDetails: Sendable, Equatable {
     /// Patient's Birth Date (0010,0030) as stored, such as `19700131`, or nil.
     public var birthDate: String?
@@ -47,7 +47,7 @@ public struct DiscLabelContent: Sendable, Equatable {
     /// Discs in the set.
     public var discCount: Int
 
-    /// The most study dates listed one by one; more are shown as their range.
+    /// The maximum number of study dates listed one by one. More are shown as their range.
     static let listedStudyDates = 3
 
     public init(

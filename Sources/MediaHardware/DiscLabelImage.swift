@@ -180,7 +180,8 @@ public struct DiscLabelImage: Sendable, Equatable {
         return ems * fontSize
     }
 
-    /// Whether `scalar` is East Asian wide or full width, such as kanji, kana and hangul.
+    /// Returns whether `scalar` is East Asian wide or full width, such as kanji, kana and
+    /// hangul.
     private static func isWide(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF,
