@@ -4,6 +4,8 @@
 /// Lines go above and below the hub, centred, with each line's box kept inside the ring.
 /// A line too wide for its place is set in a smaller font, down to `minimumFontSize`, and
 /// then cut with an ellipsis. The full text stays in `DiscLabel.lines` for the text label.
+/// A line that finds no room in the ring is left out, which the seven lines of a patient
+/// label never meet.
 public struct DiscLabelImage: Sendable, Equatable {
     /// One line of text as it is placed on the disc.
     public struct PlacedLine: Sendable, Equatable {
