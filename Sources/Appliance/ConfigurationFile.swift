@@ -137,7 +137,7 @@ public enum ConfigurationFile {
             let summary = key.summary.prefix(1).uppercased() + key.summary.dropFirst() + "."
             lines += wrapWords(summary, width: 77).map { "# " + $0 }
             lines += wrapWords(
-                "Default: \(key.defaultValue). Allowed: \(key.allowed).", width: 77
+                "Default: \(key.defaultDescription). Allowed: \(key.allowed).", width: 77
             ).map { "# " + $0 }
             if !key.inEffect {
                 lines.append("# Not in effect yet: this version checks the value but ignores it.")

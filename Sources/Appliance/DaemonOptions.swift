@@ -131,7 +131,7 @@ public struct DaemonOptions: Sendable, Equatable {
             let aliases = key.aliases.map { ", \($0)" }.joined()
             var text =
                 "\(key.name): \(key.summary). Allowed: \(key.allowed). Default: "
-                + "\(key.defaultValue)."
+                + "\(key.defaultDescription)."
             if !key.inEffect {
                 text += " Not in effect yet: checked but ignored."
             }

@@ -176,7 +176,7 @@ import Testing
         for key in ConfigurationKey.all {
             #expect(usage.contains("  \(key.option)"), "\(key.option)")
             #expect(usage.contains("\(key.name): "), "\(key.name)")
-            #expect(usage.contains("Default: \(key.defaultValue)."), "\(key.name)")
+            #expect(usage.contains("Default: \(key.defaultDescription)."), "\(key.name)")
         }
         #expect(usage.contains("--ae-title "))
         #expect(usage.contains("--config FILE"))
