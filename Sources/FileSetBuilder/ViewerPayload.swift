@@ -66,8 +66,8 @@ public struct ViewerPayload: Sendable, Equatable {
         self.autorun = autorun
     }
 
-    /// The text of `AUTORUN.INF`, or nil without a program to start. Windows reads it with
-    /// CRLF line ends and backslashes between names.
+    /// The text of `AUTORUN.INF`, or nil without a program to start. It is a Windows file,
+    /// so it gets CRLF line ends and backslashes between names.
     public var autorunText: String? {
         guard let autorun else { return nil }
         let program = ([Self.discFolder] + autorun.split(separator: "/").map(String.init))
@@ -90,7 +90,8 @@ public struct ViewerPayload: Sendable, Equatable {
             let from = source + "/" + file
             let to = target + "/" + file
             do {
-                // Copies the content, because a symbolic link would not survive the image.
+                // The disc image takes regular files and folders only, so a link inside the
+                // folder becomes a copy of the file it points to.
                 try FileManager.default.copyItem(
                     atPath: URL(fileURLWithPath: from).resolvingSymlinksInPath().path,
                     toPath: to)
