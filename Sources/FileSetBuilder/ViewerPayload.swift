@@ -41,8 +41,10 @@ public struct ViewerPayload: Sendable, Equatable {
     public init(folder: String, autorun: String?) throws {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
-            throw Self.invalid(folder, "the viewer folder is not found; create it or set "
-                + "viewer_folder to an existing folder")
+            throw Self.invalid(
+                folder,
+                "the viewer folder is not found; create it or set "
+                    + "viewer_folder to an existing folder")
         }
         guard isFolder.boolValue else {
             throw Self.invalid(folder, "the viewer folder is a file, not a folder")
@@ -123,8 +125,9 @@ public struct ViewerPayload: Sendable, Equatable {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         switch parts.count {
         case 1: return ISO9660Name.isValid(parts[0])
-        case 2: return ISO9660Name.isValid(parts[0]) && ISO9660Name.isValid(parts[1])
-            && parts[1].count <= 3
+        case 2:
+            return ISO9660Name.isValid(parts[0]) && ISO9660Name.isValid(parts[1])
+                && parts[1].count <= 3
         default: return false
         }
     }

@@ -40,9 +40,10 @@ import Testing
 
         let viewer = try ViewerPayload(folder: folder, autorun: "VIEWER.EXE")
 
-        #expect(viewer.files.sorted() == [
-            "A/B/C/D/E/F/G.TXT", "BIN/LIB_2.DLL", "README", "VIEWER.EXE",
-        ])
+        #expect(
+            viewer.files.sorted() == [
+                "A/B/C/D/E/F/G.TXT", "BIN/LIB_2.DLL", "README", "VIEWER.EXE",
+            ])
         #expect(viewer.folders.first == "A")
         #expect(viewer.folders.contains("A/B/C/D/E/F"))
         #expect(viewer.folders.contains("BIN"))
