@@ -225,6 +225,10 @@ private struct FolderScan {
         }
         if (status.st_mode & S_IFMT) == S_IFLNK {
             let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            guard target != root else {
+                throw ViewerPayload.invalid(
+                    path, "the symbolic link points to the viewer folder itself; remove it")
+            }
             guard target.hasPrefix(root + "/") else {
                 throw ViewerPayload.invalid(
                     path,

@@ -99,6 +99,19 @@ import Testing
         #expect(message.contains("outside the viewer folder"), "\(message)")
     }
 
+    @Test("symbolic link to folder itself is rejected")
+    func symlinkToItselfRejected() throws {
+        let folder = try makeFolder(["GOOD.TXT"])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createSymbolicLink(
+            atPath: folder + "/LOOP", withDestinationPath: ".")
+
+        let message = try #require(checkMessage(folder))
+
+        #expect(message.contains(folder + "/LOOP"), "\(message)")
+        #expect(message.contains("viewer folder itself"), "\(message)")
+    }
+
     @Test("symbolic link inside folder is copied")
     func symlinkInsideCopied() throws {
         let folder = try makeFolder(["BIN/VIEWER.EXE"])
