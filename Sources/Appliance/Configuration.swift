@@ -60,6 +60,11 @@ public struct Configuration: Sendable, Equatable {
     public var consistencyFlag = FileSetConsistencyFlag.noKnownInconsistencies
     /// The most verbose level that is logged.
     public var logLevel = LogLevel.info
+    /// Folder of a viewer program copied to `VIEWER` on every disc; empty for no viewer.
+    public var viewerFolder = ""
+    /// The viewer's program that `AUTORUN.INF` starts, relative to `viewerFolder` with `/`
+    /// between names; empty for no `AUTORUN.INF`.
+    public var viewerAutorun = ""
 
     /// Makes the built-in defaults.
     public init() {}

@@ -35,10 +35,9 @@ public struct ConfigurationKey: Sendable {
     /// The built-in default, formatted as the configuration file takes it.
     public var defaultValue: String { format(Configuration()) }
 
-    /// The built-in default as help text shows it: `empty` for an empty value.
-    public var defaultDescription: String {
-        defaultValue.isEmpty ? "empty" : defaultValue
-    }
+    /// The built-in default as `--help` and `--print-config` show it: "empty" for an empty
+    /// value, which would read as a missing word.
+    public var defaultDescription: String { defaultValue.isEmpty ? "empty" : defaultValue }
 
     /// Formats the value of this key in `configuration`.
     public func value(in configuration: Configuration) -> String {
@@ -218,6 +217,8 @@ extension ConfigurationKey {
                 configuration.logLevel = level
             },
             format: { $0.logLevel.description }),
+        viewerFolder,
+        viewerAutorun,
     ]
 
     /// Makes a key whose value is a whole number in `range`.

@@ -90,6 +90,7 @@ public enum Daemon {
     }
 
     private static func start(_ configuration: Configuration, logger: Logger) throws -> Running {
+        let viewer = try configuration.checkViewer()
         let data = configuration.dataDirectory
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: data, isDirectory: &isFolder), !isFolder.boolValue
@@ -127,7 +128,7 @@ public enum Daemon {
             name: "simulated0", drive: drive, supply: configuration.simulatedSupply)
         let fileSets = DicomFileSets(
             sourceAETitle: configuration.aeTitles[0],
-            consistencyFlag: configuration.consistencyFlag)
+            consistencyFlag: configuration.consistencyFlag, viewer: viewer)
         let engine = JobEngine(
             store: store, drive: drive, changer: changer, fileSets: fileSets,
             labelReader: DicomLabelReader(configuredInstitution: configuration.labelInstitution),

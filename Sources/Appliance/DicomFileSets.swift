@@ -9,14 +9,20 @@ public struct DicomFileSets: FileSetMaking {
     public let sourceAETitle: String
     /// The File-set Consistency Flag of each DICOMDIR.
     public let consistencyFlag: FileSetConsistencyFlag
+    /// The viewer program copied to every disc, or nil for none. The job engine measures
+    /// it with the rest of each disc's overhead, because the whole-patient build that
+    /// plans a span contains it too.
+    public let viewer: ViewerPayload?
 
     /// Makes the file-set maker.
     public init(
         sourceAETitle: String,
-        consistencyFlag: FileSetConsistencyFlag = .noKnownInconsistencies
+        consistencyFlag: FileSetConsistencyFlag = .noKnownInconsistencies,
+        viewer: ViewerPayload? = nil
     ) {
         self.sourceAETitle = sourceAETitle
         self.consistencyFlag = consistencyFlag
+        self.viewer = viewer
     }
 
     public func makeFileSet(_ plan: DiscPlan, into directory: String) throws -> [Int64] {
@@ -30,7 +36,7 @@ public struct DicomFileSets: FileSetMaking {
             patientID: plan.collection.patientIDGenerated ? plan.collection.patientID : nil,
             sourceAETitle: sourceAETitle, fileSetID: "MEDIACENTER\(plan.collection.id % 100_000)",
             discNumber: plan.discNumber, discCount: plan.discCount, createdAt: Date())
-        let result = try FileSetBuilder(consistencyFlag: consistencyFlag).build(
+        let result = try FileSetBuilder(consistencyFlag: consistencyFlag, viewer: viewer).build(
             fileSet, into: directory)
         return result.files.map(\.byteCount)
     }

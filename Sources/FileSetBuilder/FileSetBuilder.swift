@@ -10,7 +10,8 @@ private let logger = Logger(label: "fileset")
 /// The folder gets `DICOMDIR` and `README.TXT` at its root and one PS3.10 file per instance
 /// at `DICOM/STnnnnnn/SEnnnnnn/IMnnnnnn`, in Explicit VR Little Endian with this product's
 /// File Meta Information. `INDEX.HTM` and the `IHE_PDI` folder (`WebContent`) show the
-/// patient's studies in a web browser. Pixel data are decompressed losslessly where needed. Instances
+/// patient's studies in a web browser, and a configured viewer program goes to `VIEWER`
+/// (`ViewerPayload`). Pixel data are decompressed losslessly where needed. Instances
 /// that lack a DICOMDIR key get the values of `GeneratedKeys` and the plan. The finished
 /// file-set is read back and checked before `build` returns.
 public struct FileSetBuilder: Sendable {
@@ -18,6 +19,8 @@ public struct FileSetBuilder: Sendable {
     public var consistencyFlag: FileSetConsistencyFlag
     /// The DCMTK data dictionary, loaded on the first build of the process.
     public var dictionaryPath: String
+    /// The viewer program copied to every file-set, or nil for none.
+    public var viewer: ViewerPayload?
 
     /// The DCMTK data dictionary of the Debian package.
     public static let defaultDictionaryPath = "/usr/share/libdcmtk17/dicom.dic"
@@ -25,10 +28,11 @@ public struct FileSetBuilder: Sendable {
     /// Makes a builder.
     public init(
         consistencyFlag: FileSetConsistencyFlag = .noKnownInconsistencies,
-        dictionaryPath: String = defaultDictionaryPath
+        dictionaryPath: String = defaultDictionaryPath, viewer: ViewerPayload? = nil
     ) {
         self.consistencyFlag = consistencyFlag
         self.dictionaryPath = dictionaryPath
+        self.viewer = viewer
     }
 
     /// Builds the file-set of `plan` in `directory`, which must be empty or not exist yet.
@@ -52,14 +56,16 @@ public struct FileSetBuilder: Sendable {
             try writeReadme(plan, layout, root.path)
             let webFiles = try WebContent(plan: plan, layout: layout, root: root.path)
                 .write(into: root.path)
+            let viewerFiles = try viewer?.copy(into: root.path) ?? []
 
             let realRoot = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
             let validator = FileSetValidator(
                 root: realRoot, layout: layout, fileSetID: plan.fileSetID,
-                consistencyFlag: consistencyFlag.rawValue, webFiles: webFiles)
+                consistencyFlag: consistencyFlag.rawValue, webFiles: webFiles,
+                viewerFiles: viewerFiles)
             try validator.validate(DicomDirListing.read(root.path + "/" + dicomdirName))
 
-            let result = try makeResult(layout, root.path, webFiles)
+            let result = try makeResult(layout, root.path, webFiles + viewerFiles)
             logger.debug(
                 "file-set built and checked",
                 ["fileset.root": root.path, "fileset.bytes": "\(result.totalBytes)"])
@@ -218,7 +224,7 @@ public struct FileSetBuilder: Sendable {
     }
 
     private func makeResult(
-        _ layout: FileSetLayout, _ root: String, _ webFiles: [String]
+        _ layout: FileSetLayout, _ root: String, _ otherFiles: [String]
     ) throws -> FileSetResult {
         var files: [FileSetFile] = []
         for entry in layout.entries {
@@ -229,7 +235,7 @@ public struct FileSetBuilder: Sendable {
                     byteCount: try fileSize(root + "/" + entry.relativePath)))
         }
         var total = files.reduce(Int64(0)) { $0 + $1.byteCount }
-        for name in [dicomdirName, readmeName] + webFiles {
+        for name in [dicomdirName, readmeName] + otherFiles {
             total += try fileSize(root + "/" + name)
         }
         return FileSetResult(
@@ -278,7 +284,8 @@ private func normalizedName(_ name: String) -> String {
 private func removeOutput(_ root: BuildRoot) {
     let names = [
         FileSetLayout.imageFolder, dicomdirName, readmeName, WebContent.indexName,
-        WebContent.folder, dicomdirName + ".tmp",
+        WebContent.folder, ViewerPayload.discFolder, ViewerPayload.autorunName,
+        dicomdirName + ".tmp",
         dicomdirName + ".$$$", dicomdirName + ".TMP",
     ]
     let paths = root.created ? [root.path] : names.map { root.path + "/" + $0 }

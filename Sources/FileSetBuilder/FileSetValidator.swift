@@ -8,7 +8,9 @@ import MediaCenterCore
 /// names, and contain the instance its record names. An instance of a SOP class of
 /// `SOPClassTable` must have the record type the table gives. Every planned instance must be
 /// referenced once. The web pages and previews (`webFiles`) must lie outside the DICOM
-/// folder and have ISO 9660 level 1 names, and the root must contain no other files.
+/// folder and have ISO 9660 level 1 names. The viewer's files (`viewerFiles`) must lie
+/// outside the DICOM and IHE_PDI folders and have level 1 names, with or without an
+/// extension. The root must contain no other files.
 struct FileSetValidator {
     /// The real path of the file-set root, symbolic links resolved.
     let root: String
@@ -17,6 +19,8 @@ struct FileSetValidator {
     let consistencyFlag: UInt16
     /// The non-DICOM files the builder wrote, relative to the root, such as `INDEX.HTM`.
     var webFiles: [String] = []
+    /// The viewer's files the builder copied, relative to the root, such as `AUTORUN.INF`.
+    var viewerFiles: [String] = []
 
     /// The deepest a Referenced File ID may go, counting the file itself.
     static let maxDirectoryLevels = 8
@@ -210,12 +214,16 @@ struct FileSetValidator {
     }
 
     /// Checks that the root contains only DICOMDIR, README.TXT, the planned media files and
-    /// the web files, and that no web file is inside the DICOM folder.
+    /// the web and viewer files, and that none of those is inside the DICOM folder.
     private func checkNoStrayFiles() throws {
         var allowed = Set(layout.entries.map(\.relativePath))
         allowed.formUnion([dicomdirName, readmeName])
         for path in webFiles {
             try checkWebFile(path)
+            allowed.insert(path)
+        }
+        for path in viewerFiles {
+            try checkViewerFile(path)
             allowed.insert(path)
         }
         guard let walker = FileManager.default.enumerator(atPath: root) else {
@@ -247,6 +255,26 @@ struct FileSetValidator {
             throw failure(
                 "the non-DICOM file \(relativePath) does not have ISO 9660 level 1 names "
                     + "(folders of 1 to 8 and files of 1 to 8 plus 1 to 3 of A-Z, 0-9, _)")
+        }
+    }
+
+    /// Checks that a viewer file lies outside the DICOM folder, where a DICOM reader expects
+    /// only media files, and outside the IHE_PDI folder of the web pages, and that its
+    /// names are level 1 names within 8 directory levels.
+    private func checkViewerFile(_ relativePath: String) throws {
+        let components = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+            .map(String.init)
+        let reserved = [FileSetLayout.imageFolder, WebContent.folder]
+        guard let first = components.first, !reserved.contains(first) else {
+            throw failure("the viewer file \(relativePath) is inside a folder the file-set owns")
+        }
+        guard components.count <= Self.maxDirectoryLevels,
+            components.dropLast().allSatisfy(ISO9660Name.isValid),
+            let name = components.last, ViewerPayload.isValidFileName(name)
+        else {
+            throw failure(
+                "the viewer file \(relativePath) does not have ISO 9660 level 1 names within "
+                    + "\(Self.maxDirectoryLevels) levels")
         }
     }
 

@@ -104,6 +104,14 @@ import Testing
                 ("info", "info"), ("debug", "debug"), ("DEBUG", "debug"),
             ],
             rejected: ["loud", "warn", ""]),
+        Case(
+            key: "viewer_folder",
+            accepted: [("", ""), ("/opt/viewer", "/opt/viewer")],
+            rejected: ["viewer", "./viewer", "/opt/vi\u{7}ewer"]),
+        Case(
+            key: "viewer_autorun",
+            accepted: [("", ""), ("VIEWER.EXE", "VIEWER.EXE"), ("BIN/START", "BIN/START")],
+            rejected: ["/VIEWER.EXE", "viewer.exe", "BIN\\VIEWER.EXE", "../X.EXE", "A//B.EXE"]),
     ]
 
     /// Parses `key = value` as the only line of a configuration file.
@@ -193,7 +201,8 @@ import Testing
             "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
             "completion_timeout": "60", "virtual_disc_capacity": "700",
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
-            "consistency_flag": "0000", "log_level": "info",
+            "consistency_flag": "0000", "log_level": "info", "viewer_folder": "",
+            "viewer_autorun": "",
         ]
 
         for key in ConfigurationKey.all {
