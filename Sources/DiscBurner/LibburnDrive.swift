@@ -133,22 +133,68 @@ public final class LibburnDrive {
         while offset < byteCount {
             let length = Int(min(Int64(Self.readChunkSize), byteCount - offset))
             let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<length])
-            let (ok, count, messages) = try grabbed.read(at: offset, into: chunk)
-            // libburn 1.5.4 reports a short read from a `stdio:` file as a full one and
-            // only queues a SORRY message, so an error from libburn counts as a failed read.
-            let readErrors = messages.filter { $0.isError && $0.isFromLibburn }
-            guard ok, count == Int64(length), readErrors.isEmpty else {
-                throw MediaCenterError(
-                    .mediaFailure,
-                    "cannot read back \(address) at byte \(offset) of \(byteCount); the disc "
-                        + "is unreadable or shorter than written",
-                    cause: "burn_read_data: " + errorText(messages, fallback: "read \(count) bytes")
-                )
-            }
+            try readFully(at: offset, into: chunk, of: byteCount)
             digest.update(UnsafeRawBufferPointer(chunk))
             offset += Int64(length)
         }
         return try digest.finish()
+    }
+
+    /// Reads the ISO 9660 directory tree of the first `byteCount` bytes of the medium, with
+    /// the same reads as ``readMD5(byteCount:)``. Only directory sectors are read.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when a sector cannot be read or
+    ///   the directory is damaged.
+    public func readDirectory(byteCount: Int64) throws -> DiscDirectory {
+        try DiscDirectory(byteCount: byteCount) { sector, count in
+            try readBytes(at: sector * Int64(DiscDirectory.sectorSize), count: count * 2048)
+        }
+    }
+
+    /// Reads the content of the file `entry` of a directory that ``readDirectory(byteCount:)``
+    /// returned. The whole file is held in memory, so read only small files this way.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when a sector cannot be read.
+    public func readFile(_ entry: DiscDirectory.Entry) throws -> [UInt8] {
+        let sectors = (entry.size + 2047) / 2048
+        let bytes = try readBytes(at: entry.sector * 2048, count: Int(sectors * 2048))
+        return Array(bytes.prefix(Int(entry.size)))
+    }
+
+    // MARK: - Helpers
+
+    /// Reads `count` bytes from `byteOffset`, a multiple of 2048, in chunks of at most
+    /// ``readChunkSize``.
+    private func readBytes(at byteOffset: Int64, count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        try bytes.withUnsafeMutableBytes { buffer in
+            var done = 0
+            while done < count {
+                let length = min(Self.readChunkSize, count - done)
+                let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + length)])
+                try readFully(
+                    at: byteOffset + Int64(done), into: chunk, of: byteOffset + Int64(count))
+                done += length
+            }
+        }
+        return bytes
+    }
+
+    /// Fills `chunk` from `offset` with `burn_read_data`, or throws naming the offset and
+    /// the `total` bytes the caller reads.
+    private func readFully(
+        at offset: Int64, into chunk: UnsafeMutableRawBufferPointer, of total: Int64
+    ) throws {
+        let (ok, count, messages) = try grabbed.read(at: offset, into: chunk)
+        // libburn 1.5.4 reports a short read from a `stdio:` file as a full one and
+        // only queues a SORRY message, so an error from libburn counts as a failed read.
+        let readErrors = messages.filter { $0.isError && $0.isFromLibburn }
+        guard ok, count == Int64(chunk.count), readErrors.isEmpty else {
+            throw MediaCenterError(
+                .mediaFailure,
+                "cannot read back \(address) at byte \(offset) of \(total); the disc "
+                    + "is unreadable or shorter than written",
+                cause: "burn_read_data: " + errorText(messages, fallback: "read \(count) bytes")
+            )
+        }
     }
 
     /// Releases the drive so that other programs can use it, and ejects a real drive's
@@ -158,8 +204,6 @@ public final class LibburnDrive {
         grabbed.release(eject: eject)
         logger.debug("drive released", ["drive.address": address, "eject": String(eject)])
     }
-
-    // MARK: - Helpers
 
     /// Polls the drive until libburn's writer thread has ended, reporting progress, and
     /// returns the messages queued meanwhile.
