@@ -32,10 +32,12 @@ public struct DiscDirectory: Sendable, Equatable {
 
     /// Every entry below the root, parents before their children.
     public let entries: [Entry]
+    /// The index in ``entries`` of each path.
+    private let indexByPath: [String: Int]
 
     /// Returns the entry at `path`, or nil when the disc has none there.
     public func entry(at path: String) -> Entry? {
-        entries.first { $0.path == path }
+        indexByPath[path].map { entries[$0] }
     }
 
     /// Reads the tree of a disc whose first `byteCount` bytes are written.
@@ -92,6 +94,8 @@ public struct DiscDirectory: Sendable, Equatable {
             }
         }
         self.entries = entries
+        indexByPath = Dictionary(
+            entries.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: - Directory records
@@ -145,8 +149,9 @@ public struct DiscDirectory: Sendable, Equatable {
         return records
     }
 
-    /// Decodes the directory record at `offset` of `bytes`, as ISO 9660 lays it out: length at byte 0, extent at 2 and data length at 10 (both little-endian first),
-    /// flags at 25, identifier length at 32 and the identifier from 33.
+    /// Decodes the directory record at `offset` of `bytes`, as ISO 9660 lays it out: length
+    /// at byte 0, extent at 2 and data length at 10 (both little-endian first), flags at
+    /// 25, identifier length at 32 and the identifier from 33.
     private static func record(in bytes: [UInt8], at offset: Int) throws -> DirectoryRecord {
         guard offset + 34 <= bytes.count else {
             throw damaged("a directory record at byte \(offset) is cut off")

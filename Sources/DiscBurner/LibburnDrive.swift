@@ -159,6 +159,25 @@ public final class LibburnDrive {
         return Array(bytes.prefix(Int(entry.size)))
     }
 
+    /// Checks the DICOM file-set on the first `byteCount` bytes of the medium as they read
+    /// back. The DICOMDIR's offsets must land on its records. Each Referenced File ID must
+    /// be a relative path of at most 8 level 1 names that names a file on the disc, and
+    /// every file in `DICOM/` must be referenced. Only the directory and the DICOMDIR are
+    /// read, so memory stays small whatever the disc holds.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` naming what is wrong, or the
+    ///   offset that could not be read.
+    public func checkFileSet(byteCount: Int64) throws {
+        let directory = try readDirectory(byteCount: byteCount)
+        do {
+            try DiscFileSetCheck(directory: directory).check(readFile: readFile)
+        } catch let problem as DiscFileSetProblem {
+            throw MediaCenterError(
+                .mediaFailure,
+                "the file-set on the disc in \(address) failed its check: \(problem.detail); "
+                    + "reject this disc and write a new one")
+        }
+    }
+
     // MARK: - Helpers
 
     /// Reads `count` bytes from `byteOffset`, a multiple of 2048, in chunks of at most

@@ -84,15 +84,20 @@ public final class OpticalDrive: DiscDrive {
     }
 
     /// Grabs the drive again and reads the written session back, comparing its MD5 digest
-    /// with the digest of what was written.
+    /// with the digest of what was written. When they match, checks the DICOM file-set on
+    /// the disc with ``LibburnDrive/checkFileSet(byteCount:)``.
     /// - Throws: `MediaCenterError` with `.mediaFailure` when the medium cannot be read
-    ///   back in full.
+    ///   back in full or its file-set fails the check.
     public func verify(_ written: DiscWriteResult) throws -> DiscVerification {
         try exclusively {
             let drive = try LibburnDrive(address: address, loadMedium: true)
             defer { drive.release(eject: false) }
             let md5 = try drive.readMD5(byteCount: written.bytesWritten)
-            return DiscVerification(matches: md5 == written.md5, md5: md5)
+            guard md5 == written.md5 else {
+                return DiscVerification(matches: false, md5: md5)
+            }
+            try drive.checkFileSet(byteCount: written.bytesWritten)
+            return DiscVerification(matches: true, md5: md5)
         }
     }
 

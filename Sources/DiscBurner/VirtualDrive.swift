@@ -186,10 +186,11 @@ public final class VirtualDrive: DiscDrive {
     }
 
     /// Reads the loaded disc back through libburn and compares its MD5 digest with the
-    /// digest of what was written.
+    /// digest of what was written. When they match, checks the DICOM file-set on the disc
+    /// with ``LibburnDrive/checkFileSet(byteCount:)``.
     /// - Throws: `MediaCenterError` with `.invalidArgument` when `written` is not the
-    ///   loaded disc's result, `.mediaFailure` when the disc is not written or cannot be
-    ///   read back in full.
+    ///   loaded disc's result, `.mediaFailure` when the disc is not written, cannot be
+    ///   read back in full, or its file-set fails the check.
     public func verify(_ written: DiscWriteResult) throws -> DiscVerification {
         let path = try shared.withLock { shared in
             try checkIdle(shared)
@@ -214,7 +215,11 @@ public final class VirtualDrive: DiscDrive {
         let drive = try LibburnDrive(address: "stdio:" + path)
         defer { drive.release(eject: false) }
         let md5 = try drive.readMD5(byteCount: written.bytesWritten)
-        return DiscVerification(matches: md5 == written.md5, md5: md5)
+        guard md5 == written.md5 else {
+            return DiscVerification(matches: false, md5: md5)
+        }
+        try drive.checkFileSet(byteCount: written.bytesWritten)
+        return DiscVerification(matches: true, md5: md5)
     }
 
     /// Unloads a written disc, leaving its image file where it is, and loads a blank disc

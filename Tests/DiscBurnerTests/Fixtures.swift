@@ -24,14 +24,30 @@ struct Workspace {
     }
 }
 
-/// The files of a small file-set, by path relative to its root, with their content.
+/// The files of a small file-set, by path relative to its root, with their content. The
+/// DICOMDIR references the four files in `DICOM`, whose content is not DICOM.
 let sampleFiles: [String: [UInt8]] = [
-    "DICOMDIR": pseudoRandomBytes(count: 3_000, seed: 1),
+    "DICOMDIR": encodeDicomDir(sampleRecords),
     "README.TXT": Array("Patient disc written by the Media Center tests.\n".utf8),
     "DICOM/P0000001/S0000001/I0000001": pseudoRandomBytes(count: 70_000, seed: 2),
     "DICOM/P0000001/S0000001/I0000002": pseudoRandomBytes(count: 5_000, seed: 3),
     "DICOM/P0000001/S0000002/I0000001": pseudoRandomBytes(count: 1, seed: 4),
     "DICOM/P0000001/S0000002/I0000002": [],
+]
+
+/// The records of a DICOMDIR for the DICOM files of ``sampleFiles``: one patient, one
+/// study and two series of two images each.
+let sampleRecords: [FixtureRecord] = [
+    FixtureRecord(type: "PATIENT", lower: .record(1)),
+    FixtureRecord(type: "STUDY", lower: .record(2)),
+    FixtureRecord(type: "SERIES", next: .record(3), lower: .record(4)),
+    FixtureRecord(type: "SERIES", lower: .record(6)),
+    FixtureRecord(
+        type: "IMAGE", fileID: ["DICOM", "P0000001", "S0000001", "I0000001"], next: .record(5)),
+    FixtureRecord(type: "IMAGE", fileID: ["DICOM", "P0000001", "S0000001", "I0000002"]),
+    FixtureRecord(
+        type: "IMAGE", fileID: ["DICOM", "P0000001", "S0000002", "I0000001"], next: .record(7)),
+    FixtureRecord(type: "IMAGE", fileID: ["DICOM", "P0000001", "S0000002", "I0000002"]),
 ]
 
 /// Writes ``sampleFiles`` under `folder`, plus the empty folder `EMPTY`.

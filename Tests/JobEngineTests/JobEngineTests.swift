@@ -8,8 +8,9 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// Writes a file-set of plain files: README.TXT and one file of the stored size per
-/// instance, named `Innnnnnn` in plan order. The engine only needs a folder to burn.
+/// Writes a file-set of plain files: README.TXT, one file of the stored size per instance,
+/// named `Innnnnnn` in plan order, and a DICOMDIR that references them, so the virtual
+/// drive's read-back check passes. The engine only needs a folder to burn.
 struct PlainFileSets: FileSetMaking {
     func makeFileSet(_ plan: DiscPlan, into directory: String) throws -> [Int64] {
         let text = "disc \(plan.discNumber) of \(plan.discCount), \(plan.instances.count) files\n"
@@ -19,6 +20,21 @@ struct PlainFileSets: FileSetMaking {
             let content = Data(count: Int(instance.size))
             try content.write(to: URL(fileURLWithPath: directory + "/" + name))
         }
+
+        var records = [
+            FixtureRecord(type: "PATIENT", lower: .record(1)),
+            FixtureRecord(type: "STUDY", lower: .record(2)),
+            FixtureRecord(type: "SERIES", lower: .record(3)),
+        ]
+        for offset in plan.instances.indices {
+            let isLast = offset == plan.instances.count - 1
+            records.append(
+                FixtureRecord(
+                    type: "IMAGE", fileID: [String(format: "I%07d", offset + 1)],
+                    next: isLast ? nil : .record(records.count + 1)))
+        }
+        let dicomdir = Data(encodeDicomDir(records))
+        try dicomdir.write(to: URL(fileURLWithPath: directory + "/DICOMDIR"))
         return plan.instances.map(\.size)
     }
 }
