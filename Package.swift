@@ -77,7 +77,9 @@ let package = Package(
         .testTarget(name: "MediaCenterCoreTests", dependencies: ["MediaCenterCore"]),
         .testTarget(name: "DicomNetworkTests", dependencies: ["DicomNetwork", "CDCMTK", "TestSupport"]),
         .testTarget(name: "PatientStoreTests", dependencies: ["PatientStore", "TestSupport"]),
-        .testTarget(name: "FileSetBuilderTests", dependencies: ["FileSetBuilder", "CDCMTK", "TestSupport"]),
+        .testTarget(
+            name: "FileSetBuilderTests",
+            dependencies: ["FileSetBuilder", "CDCMTK", "DiscBurner", "MediaHardware", "TestSupport"]),
         .testTarget(name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware", "TestSupport"]),
         .testTarget(
             name: "ApplianceTests",
