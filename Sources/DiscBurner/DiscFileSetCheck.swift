@@ -3,12 +3,13 @@ import MediaCenterCore
 /// The check of the DICOM file-set on a written disc, run on what was read back from the
 /// disc rather than on the staging folder.
 ///
-/// It repeats the file-set validator's checks that need only the disc's directory and its DICOMDIR. Every
-/// offset in the DICOMDIR lands on a record, and the records reached from the root form a
-/// tree that reaches each record once. Every Referenced File ID is a relative path of at
-/// most 8 ISO 9660 level 1 names, with no `..` and no leading separator, and names a file
-/// on the disc. Every file inside `DICOM/` is referenced. Only the DICOMDIR is read; the
-/// referenced files are checked by their directory records, not by their content.
+/// It repeats the file-set validator's checks that need only the disc's directory and its
+/// DICOMDIR. Every offset in the DICOMDIR lands on a record, and the records reached from
+/// the root form a tree that reaches each record once. Every Referenced File ID is a
+/// relative path of at most 8 ISO 9660 level 1 names, with no `..` and no leading
+/// separator, and names a file on the disc. Every file inside `DICOM/` is referenced. Only
+/// the DICOMDIR is read, and the referenced files are checked by their directory records,
+/// not by their content.
 struct DiscFileSetCheck {
     /// The DICOMDIR's name at the root of the disc.
     static let dicomdirName = "DICOMDIR"
@@ -133,13 +134,13 @@ struct DiscFileSetCheck {
         }
         guard fileID.count <= Self.maxPathComponents else {
             throw DiscFileSetProblem(
-                "the DICOMDIR references \(fileIDText), which has \(fileID.count) levels, more than "
-                    + "\(Self.maxPathComponents)")
+                "the DICOMDIR references \(fileIDText), which has \(fileID.count) levels, "
+                    + "more than \(Self.maxPathComponents)")
         }
         guard fileID.allSatisfy(ISO9660Name.isValid) else {
             throw DiscFileSetProblem(
-                "the DICOMDIR references \(fileIDText), which is not made of ISO 9660 level 1 names "
-                    + "(1 to 8 of A-Z, 0-9 and underscore)")
+                "the DICOMDIR references \(fileIDText), which is not made of ISO 9660 level 1 "
+                    + "names (1 to 8 of A-Z, 0-9 and underscore)")
         }
         return fileID.joined(separator: "/")
     }

@@ -86,7 +86,8 @@ extension DiscBurnerTests {
         @Test func cutOffDicomDirFails() throws {
             let error = try #require(
                 try verifyError { fileSet in
-                    try writeDicomDir(Array(encodeDicomDir(sampleRecords).dropLast(30)), in: fileSet)
+                    try writeDicomDir(
+                        Array(encodeDicomDir(sampleRecords).dropLast(30)), in: fileSet)
                 })
 
             #expect(error.message.contains("the DICOMDIR is cut off"))

@@ -13,7 +13,9 @@ import Testing
     let builder = FileSetBuilder()
 
     /// Test files with distinct SOP Instance UIDs: images, an RT plan and an SR document.
-    private let names = ["CT_small.dcm", "MR_small.dcm", "US1_UNCR.dcm", "rtplan.dcm", "test-SR.dcm"]
+    private let names = [
+        "CT_small.dcm", "MR_small.dcm", "US1_UNCR.dcm", "rtplan.dcm", "test-SR.dcm",
+    ]
 
     /// Builds a file-set of ``names`` and applies `change` to the staged folder after the
     /// builder's validator passed it. Then writes the folder to a virtual disc and returns

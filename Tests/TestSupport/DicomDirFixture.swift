@@ -28,9 +28,9 @@ public struct FixtureRecord: Sendable {
 }
 
 /// Encodes a DICOMDIR in Explicit VR Little Endian with the sequence and its items of
-/// undefined length, so a reader must find their ends by the delimiters. The first record also gets a nested sequence,
-/// which a reader must skip. The root offsets point to records `firstRoot` and `lastRoot`,
-/// or to `rootOffsets` when given.
+/// undefined length, so a reader must find their ends by the delimiters. The first record
+/// also gets a nested sequence, which a reader must skip. The root offsets point to records
+/// `firstRoot` and `lastRoot`, or to `rootOffsets` when given.
 public func encodeDicomDir(
     _ records: [FixtureRecord], firstRoot: Int = 0, lastRoot: Int = 0,
     rootOffsets: (UInt32, UInt32)? = nil
