@@ -181,8 +181,8 @@ extension ConfigurationKey {
             name: "max_consecutive_rejects", option: "--max-consecutive-rejects",
             placeholder: "N",
             summary: "maximum number of discs rejected in a row (not blank, or a failed "
-                + "write or read-back) that a job goes on after; one more stops the job with an error "
-                + "instead of emptying the input bin",
+                + "write or read-back) that a job goes on after; one more stops the job with an "
+                + "error instead of emptying the input bin",
             range: Configuration.maxConsecutiveRejectsRange, \.maxConsecutiveRejects),
         ConfigurationKey(
             name: "label_institution", option: "--label-institution", aliases: [],

@@ -149,9 +149,10 @@ public struct DiscDirectory: Sendable, Equatable {
         return records
     }
 
-    /// Decodes the directory record at `offset` of `bytes`, as ISO 9660 lays it out: length
-    /// at byte 0, extent at 2 and data length at 10 (both little-endian first), flags at
-    /// 25, identifier length at 32 and the identifier from 33.
+    /// Decodes the directory record at `offset` of `bytes`. ISO 9660 puts its length at
+    /// byte 0, the extent at 2 and the data length at 10 (each stored both-endian, the
+    /// little-endian copy first), the flags at 25, the identifier length at 32 and the
+    /// identifier from 33.
     private static func record(in bytes: [UInt8], at offset: Int) throws -> DirectoryRecord {
         guard offset + 34 <= bytes.count else {
             throw damaged("a directory record at byte \(offset) is cut off")

@@ -125,7 +125,7 @@ struct WebPages {
         return page(title: "Series", body: body)
     }
 
-    /// The preview image of `series`, or a line of text that explains why it has none.
+    /// Returns the preview image of `series`, or a line of text that explains why it has none.
     private func previewElement(_ series: WebSeries, thumbnail: Bool) -> String {
         guard let source = series.preview.source else {
             let types = Set(series.instances.map { sopClassName($0.summary.sopClassUID) })

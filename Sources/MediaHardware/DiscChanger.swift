@@ -29,7 +29,7 @@ public struct DiscLabel: Sendable, Equatable {
         self.kind = kind
     }
 
-    /// The label of a rejected disc: `REJECT` and the reason.
+    /// Makes the label of a rejected disc: `REJECT` and the reason.
     public static func reject(reason: String) -> DiscLabel {
         DiscLabel(lines: ["REJECT", reason], kind: .reject)
     }

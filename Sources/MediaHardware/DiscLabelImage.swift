@@ -62,9 +62,10 @@ public struct DiscLabelImage: Sendable, Equatable {
     }
 
     private static func layOutPatient(_ lines: [String]) -> [PlacedLine] {
-        let styles = lines.indices.map { index in
-            index == 0 ? LineStyle(fontSize: 5.5, bold: true) : LineStyle(fontSize: 4.2, bold: false)
-        }
+        // The name on the first line is larger and bold, the details below it plain.
+        let nameStyle = LineStyle(fontSize: 5.5, bold: true)
+        let detailStyle = LineStyle(fontSize: 4.2, bold: false)
+        let styles = lines.indices.map { $0 == 0 ? nameStyle : detailStyle }
         let aboveCount = (lines.count + 1) / 2
         return placeAbove(Array(zip(lines, styles).prefix(aboveCount)))
             + placeBelow(Array(zip(lines, styles).dropFirst(aboveCount)))

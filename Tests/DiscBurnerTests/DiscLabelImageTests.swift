@@ -65,7 +65,8 @@ private func parsedTexts(_ document: String) -> [String]? {
 
     @Test func escapesMarkupCharacters() {
         #expect(DiscLabelImage.escaped("a<b&c") == "a&lt;b&amp;c")
-        #expect(DiscLabelImage.escaped("\"quoted\" 'name'") == "&quot;quoted&quot; &apos;name&apos;")
+        #expect(
+            DiscLabelImage.escaped("\"quoted\" 'name'") == "&quot;quoted&quot; &apos;name&apos;")
         #expect(DiscLabelImage.escaped("x>y") == "x&gt;y")
         #expect(DiscLabelImage.escaped("../*/name") == "../*/name")
     }

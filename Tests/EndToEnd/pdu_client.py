@@ -1,7 +1,7 @@
 """A DICOM association requestor written at the PDU level (PS3.8), for tests that need what
 pynetdicom and DCMTK do not offer. It stops in the middle of a message, aborts at a chosen
 byte, reads the A-ASSOCIATE-AC as sent and runs hundreds of associations per second. It also
-encodes data sets element by element, so a test knows every byte it sends."""
+encodes data sets element by element, so a test controls every byte it sends."""
 
 import socket
 import struct

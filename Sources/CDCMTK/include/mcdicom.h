@@ -145,7 +145,7 @@ typedef struct mcd_association mcd_association;
  * accepts or rejects it by `config`. The association is rejected when the application
  * context is not the DICOM one (1.2.840.10008.3.1.1.1), when the called AE title is not
  * one of `ae_titles`, or when `authorize` returns a rejection, which it sends as the verdict
- * says (MCD_REJECT_LOCAL_LIMIT for a full association pool). Each proposed presentation context is
+ * names (MCD_REJECT_LOCAL_LIMIT for a full association pool). Each proposed presentation context is
  * accepted with the first transfer syntax of the table that the peer also proposed, or
  * rejected on its own. An association whose contexts were all rejected is still accepted:
  * the peer then sees the reason for each context in the A-ASSOCIATE-AC.
