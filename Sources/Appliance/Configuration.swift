@@ -46,6 +46,8 @@ public struct Configuration: Sendable, Equatable {
     public var completionTimeout = 60
     /// Capacity of each virtual disc, in MiB.
     public var virtualDiscCapacityMiB = 700
+    /// The virtual drives of the embedded default, which share one simulated changer.
+    public var virtualDrives = 2
     /// The discs at the top of the simulated changer's input bin, in the order they are
     /// taken; good blanks follow them.
     public var simulatedSupply: [VirtualMedium] = [.blank]
@@ -81,6 +83,8 @@ public struct Configuration: Sendable, Equatable {
     public static let completionTimeoutRange = 1...86400
     /// The valid range of `virtualDiscCapacityMiB`.
     public static let virtualDiscCapacityRange = 1...1_000_000
+    /// The valid range of `virtualDrives`.
+    public static let virtualDrivesRange = 1...8
     /// The valid range of `maxConsecutiveRejects`.
     public static let maxConsecutiveRejectsRange = JobEngineConfiguration
         .maxConsecutiveRejectsRange

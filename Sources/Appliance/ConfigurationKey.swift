@@ -163,6 +163,11 @@ extension ConfigurationKey {
             placeholder: "MIB",
             summary: "capacity of each virtual disc, in MiB (700 is a CD)",
             range: Configuration.virtualDiscCapacityRange, \.virtualDiscCapacityMiB),
+        wholeNumber(
+            name: "virtual_drives", option: "--virtual-drives", placeholder: "N",
+            summary: "virtual drives that burn side by side, one patient's disc set per drive; "
+                + "their image files go to discs/virtual0, discs/virtual1, ...",
+            range: Configuration.virtualDrivesRange, \.virtualDrives),
         ConfigurationKey(
             name: "simulated_supply", option: "--simulated-supply", aliases: [],
             placeholder: "LIST",

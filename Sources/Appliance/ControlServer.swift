@@ -10,7 +10,7 @@ import Synchronization
 public final class ControlServer: Sendable {
     private let path: String
     private let store: PatientStore
-    private let engine: JobEngine
+    private let engine: JobQueue
     private let accessControl: AccessControl?
     private let status: @Sendable () -> [String: String]
     private let logger = Logger(label: "control")
@@ -20,7 +20,7 @@ public final class ControlServer: Sendable {
     /// Makes the server; `accessControl` is what the `aet-*` commands change, and nil
     /// makes them fail.
     public init(
-        path: String, store: PatientStore, engine: JobEngine,
+        path: String, store: PatientStore, engine: JobQueue,
         accessControl: AccessControl? = nil,
         status: @escaping @Sendable () -> [String: String]
     ) {

@@ -77,7 +77,7 @@ public enum Daemon {
     private struct Running {
         let scp: StorageSCP
         let control: ControlServer
-        let engine: JobEngine
+        let engine: JobQueue
         /// The descriptor holding the data directory's lock.
         let lock: Int32
 
@@ -122,20 +122,28 @@ public enum Daemon {
         _ = try SpoolRecovery(spool: spool, store: store).run()
 
         let capacity = Int64(configuration.virtualDiscCapacityMiB) * 1024 * 1024
-        let drive = try VirtualDrive(
-            name: "virtual0", folder: data + "/discs", capacityBytes: capacity)
+        let drives = try (0..<configuration.virtualDrives).map { number in
+            try VirtualDrive(
+                name: "virtual\(number)", folder: data + "/discs/virtual\(number)",
+                capacityBytes: capacity)
+        }
         let changer = try SimulatedChanger(
-            name: "simulated0", drive: drive, supply: configuration.simulatedSupply)
+            name: "simulated0", drives: drives, supply: configuration.simulatedSupply)
         let fileSets = DicomFileSets(
             sourceAETitle: configuration.aeTitles[0],
             consistencyFlag: configuration.consistencyFlag, viewer: viewer)
-        let engine = JobEngine(
-            store: store, drive: drive, changer: changer, fileSets: fileSets,
-            labelReader: DicomLabelReader(configuredInstitution: configuration.labelInstitution),
-            configuration: JobEngineConfiguration(
-                completionTimeout: TimeInterval(configuration.completionTimeout),
-                stagingDirectory: data + "/staging",
-                maxConsecutiveRejects: configuration.maxConsecutiveRejects))
+        let labelReader = DicomLabelReader(configuredInstitution: configuration.labelInstitution)
+        let engineConfiguration = JobEngineConfiguration(
+            completionTimeout: TimeInterval(configuration.completionTimeout),
+            stagingDirectory: data + "/staging",
+            maxConsecutiveRejects: configuration.maxConsecutiveRejects)
+        let engine = JobQueue(
+            engines: drives.map { drive in
+                JobEngine(
+                    store: store, drive: drive, changer: changer, fileSets: fileSets,
+                    labelReader: labelReader, configuration: engineConfiguration,
+                    logger: Logger(label: "jobs"))
+            })
         try engine.start()
 
         let accessControl = try AccessControl(store: store, enabled: configuration.accessControl)
@@ -155,7 +163,8 @@ public enum Daemon {
             status: {
                 [
                     "version": ImplementationIdentity.productVersion,
-                    "listener": listener, "aeTitles": aeTitles, "drive": drive.name,
+                    "listener": listener, "aeTitles": aeTitles,
+                    "drive": drives.map(\.name).joined(separator: ","),
                 ]
             })
         try control.start()

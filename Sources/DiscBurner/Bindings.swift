@@ -130,6 +130,20 @@ public enum BurnLibraries {
         logger.debug("libburn and libisofs initialized")
     }
 
+    /// The lock around every libisofs call that makes or frees an image, a node, a file
+    /// source or an image stream. All images of a process share one local file system
+    /// object whose reference count libisofs changes without any lock, and it frees that
+    /// object when the count reaches zero, so two threads that make or free images at the
+    /// same time can free it under each other. libisofs' own writer threads only read
+    /// files and do not change these counts.
+    private static let isoObjects = Mutex(())
+
+    /// Runs `body` with the lock around libisofs object lifetimes held. It does not take
+    /// the libburn lock, and `body` must not take it either.
+    static func isoObjectsLocked<Result>(_ body: () throws -> Result) rethrows -> Result {
+        try isoObjects.withLock { _ in try body() }
+    }
+
     /// Takes every queued message from the shared queue with `burn_msgs_obtain`, logging
     /// each at debug. Call it with the libburn lock held.
     ///
@@ -184,7 +198,7 @@ final class IsoImageHandle {
     init(volumeID: String) throws {
         try BurnLibraries.initialize()
         var created: OpaquePointer?
-        let result = iso_image_new(volumeID, &created)
+        let result = BurnLibraries.isoObjectsLocked { iso_image_new(volumeID, &created) }
         guard result >= 0, let created else {
             throw MediaCenterError(
                 .internalFailure, "cannot create an ISO image",
@@ -194,7 +208,8 @@ final class IsoImageHandle {
     }
 
     deinit {
-        iso_image_unref(image)
+        let image = self.image
+        BurnLibraries.isoObjectsLocked { iso_image_unref(image) }
     }
 
     /// Sets the volume identifier with `iso_image_set_volume_id`.
@@ -217,7 +232,7 @@ final class IsoImageHandle {
     /// `iso_tree_add_new_dir`.
     func addDirectory(named name: String, under parentPath: String) throws {
         let parent = try directoryNode(parentPath)
-        let result = iso_tree_add_new_dir(parent, name, nil)
+        let result = BurnLibraries.isoObjectsLocked { iso_tree_add_new_dir(parent, name, nil) }
         guard result >= 0 else {
             throw MediaCenterError(
                 .internalFailure, "cannot add the directory \(name) under \(parentPath)",
@@ -230,7 +245,9 @@ final class IsoImageHandle {
     /// the file's content only when the image is written.
     func addFile(localPath: String, under parentPath: String) throws {
         let parent = try directoryNode(parentPath)
-        let result = iso_tree_add_node(image, parent, localPath, nil)
+        let result = BurnLibraries.isoObjectsLocked {
+            iso_tree_add_node(image, parent, localPath, nil)
+        }
         guard result >= 0 else {
             throw MediaCenterError(
                 .ioFailure, "cannot add the file \(localPath) to the ISO image",
@@ -335,7 +352,9 @@ final class IsoWriteOptions {
     /// `mcburn_image_size`, which lays the image out without producing it.
     func imageSize(of image: IsoImageHandle) throws -> Int64 {
         var size: off_t = 0
-        let result = image.withImage { mcburn_image_size($0, options, &size) }
+        let result = BurnLibraries.isoObjectsLocked {
+            image.withImage { mcburn_image_size($0, options, &size) }
+        }
         guard result >= 0 else {
             throw MediaCenterError(
                 .ioFailure, "cannot lay out the ISO image",
@@ -347,7 +366,9 @@ final class IsoWriteOptions {
     /// Starts producing `image` with `mcburn_hashing_image_source_new`.
     func makeSource(of image: IsoImageHandle) throws -> HashingImageSource {
         var source: UnsafeMutablePointer<burn_source>?
-        let result = image.withImage { mcburn_hashing_image_source_new($0, options, &source) }
+        let result = BurnLibraries.isoObjectsLocked {
+            image.withImage { mcburn_hashing_image_source_new($0, options, &source) }
+        }
         guard result >= 0, let source else {
             throw MediaCenterError(
                 .ioFailure, "cannot start producing the ISO image",
@@ -370,8 +391,9 @@ final class HashingImageSource {
 
     deinit {
         // A source that libburn never read must stop libisofs' writer thread first.
+        let source = self.source
         if !wasHandedToLibburn { mcburn_source_cancel(source) }
-        burn_source_free(source)
+        BurnLibraries.isoObjectsLocked { burn_source_free(source) }
     }
 
     /// The size in bytes the stream announces, from `mcburn_source_size`.

@@ -4,19 +4,20 @@ import MediaHardware
 import Synchronization
 
 /// A changer with no hardware, for the embedded default and the tests. It loads discs from
-/// a supply list into a ``VirtualDrive`` and moves them to bins that are lists of image
-/// file names. Each label is a text file and an SVG image next to the disc's image.
+/// a supply list into one or more ``VirtualDrive``s and moves them to bins that are lists of
+/// image file names. Each label is a text file and an SVG image next to the disc's image.
 ///
-/// The input bin contains the supply in order and then as many good blanks as needed, up
-/// to `inputCapacity` discs in all when that is set. The output and reject bins take at
-/// most their capacity, when set, until `emptyBins()` is called.
+/// The drives share the bins. The input bin contains the supply in order and then as many
+/// good blanks as needed, up to `inputCapacity` discs in all when that is set; with several
+/// drives, each load takes the next disc, whichever drive it is for. The output and reject bins
+/// take at most their capacity, when set, until `emptyBins()` is called.
 /// NOTE: the bins and the position in the supply are kept in memory only, so a restarted
 /// daemon takes the supply from its start again.
 public final class SimulatedChanger: DiscChanger {
     /// A name for logs and the console, such as `simulated0`.
     public let name: String
-    /// The drive this changer loads.
-    public let drive: VirtualDrive
+    /// The drives this changer loads.
+    public let drives: [VirtualDrive]
     /// The file name suffix of a label file, after the image file's name.
     public static let labelSuffix = ".label.txt"
     /// The file name suffix of a label image (SVG), after the image file's name.
@@ -27,11 +28,12 @@ public final class SimulatedChanger: DiscChanger {
         var supply: [VirtualMedium]
         /// Discs taken from the input bin so far.
         var taken = 0
-        /// Image file names of the discs in the output and reject bins.
+        /// The discs in the output and reject bins: image file names, prefixed with the
+        /// drive's folder name when the changer has several drives.
         var output: [String] = []
         var reject: [String] = []
-        /// Whether the drive contains a disc that this changer loaded.
-        var driveLoaded = false
+        /// The names of the drives that contain a disc this changer loaded.
+        var loadedDrives: Set<String> = []
     }
 
     private let bins: Mutex<Bins>
@@ -40,22 +42,35 @@ public final class SimulatedChanger: DiscChanger {
     private let rejectCapacity: Int?
     private let logger = Logger(label: "DiscBurner")
 
-    /// Makes a changer for `drive`.
+    public var driveNames: [String] { drives.map(\.name) }
+
+    /// Makes a changer for `drives`.
     /// - Parameters:
     ///   - supply: the discs at the top of the input bin, in the order they are taken.
     ///     Good blanks follow them.
     ///   - inputCapacity: discs the input bin contains in all, or nil for no limit.
     ///   - outputCapacity: discs the output bin takes, or nil for no limit.
     ///   - rejectCapacity: discs the reject bin takes, or nil for no limit.
-    /// - Throws: `MediaCenterError` with `.invalidArgument` for an empty name, a capacity
-    ///   below 1, or an input capacity smaller than the supply list.
+    /// - Throws: `MediaCenterError` with `.invalidArgument` for an empty name, no drive or
+    ///   two drives of one name, a capacity below 1, or an input capacity smaller than the
+    ///   supply list.
     public init(
-        name: String, drive: VirtualDrive, supply: [VirtualMedium] = [],
+        name: String, drives: [VirtualDrive], supply: [VirtualMedium] = [],
         inputCapacity: Int? = nil, outputCapacity: Int? = nil, rejectCapacity: Int? = nil
     ) throws {
         guard !name.isEmpty else {
             throw MediaCenterError(
                 .invalidArgument, "missing changer name; name the changer, such as simulated0")
+        }
+        guard !drives.isEmpty else {
+            throw MediaCenterError(
+                .invalidArgument, "changer \(name) has no drive; give it at least one")
+        }
+        guard Set(drives.map(\.name)).count == drives.count else {
+            throw MediaCenterError(
+                .invalidArgument,
+                "changer \(name) has two drives of one name (\(drives.map(\.name))); name "
+                    + "each drive differently")
         }
         for (bin, capacity) in [
             ("input", inputCapacity), ("output", outputCapacity), ("reject", rejectCapacity),
@@ -74,15 +89,27 @@ public final class SimulatedChanger: DiscChanger {
                     + "\(inputCapacity) discs; shorten the supply or enlarge the bin")
         }
         self.name = name
-        self.drive = drive
+        self.drives = drives
         self.inputCapacity = inputCapacity
         self.outputCapacity = outputCapacity
         self.rejectCapacity = rejectCapacity
         bins = Mutex(Bins(supply: supply))
     }
 
-    /// Returns the image file names of the discs in `bin`, oldest first. For the input bin
-    /// it returns the media still in the supply list, as their raw values.
+    /// Makes a changer for one drive.
+    public convenience init(
+        name: String, drive: VirtualDrive, supply: [VirtualMedium] = [],
+        inputCapacity: Int? = nil, outputCapacity: Int? = nil, rejectCapacity: Int? = nil
+    ) throws {
+        try self.init(
+            name: name, drives: [drive], supply: supply, inputCapacity: inputCapacity,
+            outputCapacity: outputCapacity, rejectCapacity: rejectCapacity)
+    }
+
+    /// Returns the discs in `bin`, oldest first: for the output and reject bins the image
+    /// file names, prefixed with the drive's folder name when the changer has several
+    /// drives. For the input bin it returns the media still in the supply list, as their
+    /// raw values.
     public func contents(of bin: ChangerBin) -> [String] {
         bins.withLock { bins in
             switch bin {
@@ -102,14 +129,16 @@ public final class SimulatedChanger: DiscChanger {
     }
 
     /// Loads the next medium of the supply, or a good blank after the supply, into the
-    /// drive. A blank disc already in the drive that this changer did not load (the virtual
-    /// drive always has one) counts as an empty drive. A written disc that this changer did
-    /// not load, left by a daemon that stopped during a job, is ejected first and stays in
-    /// no bin. A disc that this changer loaded and that is still unwritten, because the job
-    /// before stopped ahead of its write, stays loaded and is used.
-    public func loadFromInput() throws {
+    /// drive named `driveName`. A blank disc already in the drive that this changer did not
+    /// load (the virtual drive always has one) counts as an empty drive. A written disc
+    /// that this changer did not load, left by a daemon that stopped during a job, is
+    /// ejected first and stays in no bin. A disc that this changer loaded and that is still
+    /// unwritten, because the job before stopped ahead of its write, stays loaded and is
+    /// used.
+    public func loadFromInput(into driveName: String) throws {
+        let drive = try drive(named: driveName)
         try bins.withLock { bins in
-            if bins.driveLoaded {
+            if bins.loadedDrives.contains(drive.name) {
                 guard try drive.inspectMedia().status == .blank else {
                     throw MediaCenterError(
                         .mediaFailure,
@@ -133,7 +162,7 @@ public final class SimulatedChanger: DiscChanger {
             let medium = bins.taken < bins.supply.count ? bins.supply[bins.taken] : .blank
             try drive.load(medium)
             bins.taken += 1
-            bins.driveLoaded = true
+            bins.loadedDrives.insert(drive.name)
             logger.debug(
                 "disc loaded from the input bin",
                 [
@@ -143,10 +172,11 @@ public final class SimulatedChanger: DiscChanger {
         }
     }
 
-    /// Writes `label` next to the image file of the loaded disc twice: as text to
-    /// `DISCnnnn.iso.label.txt`, one line per label line, and as the image a disc printer
-    /// prints to `DISCnnnn.iso.label.svg`.
-    public func printLabel(_ label: DiscLabel) throws {
+    /// Writes `label` next to the image file of the disc in the drive named `driveName`
+    /// twice: as text to `DISCnnnn.iso.label.txt`, one line per label line, and as the
+    /// image a disc printer prints to `DISCnnnn.iso.label.svg`.
+    public func printLabel(_ label: DiscLabel, onDiscIn driveName: String) throws {
+        let drive = try drive(named: driveName)
         let text = label.lines.map { $0 + "\n" }.joined()
         let image = DiscLabelImage(label).svgDocument()
         for (suffix, content) in [(Self.labelSuffix, text), (Self.imageLabelSuffix, image)] {
@@ -161,9 +191,11 @@ public final class SimulatedChanger: DiscChanger {
         }
     }
 
-    /// Moves the loaded disc to `bin` by ejecting it from the virtual drive, which leaves
-    /// its image file in place and records its file name in the bin.
-    public func moveDisc(to bin: ChangerBin) throws {
+    /// Moves the disc in the drive named `driveName` to `bin` by ejecting it from the
+    /// virtual drive, which leaves its image file in place and records its file name in
+    /// the bin.
+    public func moveDisc(from driveName: String, to bin: ChangerBin) throws {
+        let drive = try drive(named: driveName)
         try bins.withLock { bins in
             let count: Int
             let capacity: Int?
@@ -186,16 +218,29 @@ public final class SimulatedChanger: DiscChanger {
             }
 
             let fileName = drive.currentDisc.fileName
+            let entry =
+                drives.count == 1
+                ? fileName : URL(fileURLWithPath: drive.folder).lastPathComponent + "/" + fileName
             try drive.eject()
             if bin == .output {
-                bins.output.append(fileName)
+                bins.output.append(entry)
             } else {
-                bins.reject.append(fileName)
+                bins.reject.append(entry)
             }
-            bins.driveLoaded = false
+            bins.loadedDrives.remove(drive.name)
             logger.debug(
                 "disc moved",
-                ["changer.name": name, "disc.file": fileName, "changer.bin": bin.rawValue])
+                ["changer.name": name, "disc.file": entry, "changer.bin": bin.rawValue])
         }
+    }
+
+    private func drive(named driveName: String) throws -> VirtualDrive {
+        guard let drive = drives.first(where: { $0.name == driveName }) else {
+            throw MediaCenterError(
+                .invalidArgument,
+                "changer \(name) has no drive \(driveName); its drives are "
+                    + driveNames.joined(separator: ", "))
+        }
+        return drive
     }
 }

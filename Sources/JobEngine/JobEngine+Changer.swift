@@ -29,7 +29,7 @@ extension JobEngine {
             if rejects.checkedBlankLoaded {
                 rejects.checkedBlankLoaded = false
             } else {
-                try changer.loadFromInput()
+                try changer.loadFromInput(into: drive.name)
             }
             let media = try drive.inspectMedia()
             guard media.status != .empty else {
@@ -134,8 +134,8 @@ extension JobEngine {
                     bytes: written.bytesWritten, md5: written.md5, verified: true,
                     drive: drive.name),
                 toCollection: id)
-            try changer.printLabel(label(for: collection, disc))
-            try changer.moveDisc(to: .output)
+            try changer.printLabel(label(for: collection, disc), onDiscIn: drive.name)
+            try changer.moveDisc(from: drive.name, to: .output)
             rejects.consecutive = 0
             logger.info("disc verified and moved to the output bin", fields)
             return
@@ -153,8 +153,8 @@ extension JobEngine {
         try store.addReject(
             RejectRecord(number: number, reason: reason, path: path, drive: drive.name),
             toCollection: id)
-        try changer.printLabel(.reject(reason: reason))
-        try changer.moveDisc(to: .reject)
+        try changer.printLabel(.reject(reason: reason), onDiscIn: drive.name)
+        try changer.moveDisc(from: drive.name, to: .reject)
         rejects.consecutive += 1
         logger.warning(
             "disc rejected: \(reason)",

@@ -74,9 +74,15 @@ public final class JobEngine: Sendable {
 
     // MARK: - Life cycle
 
-    /// Requeues jobs that a previous run left half done, then starts the engine's thread.
-    public func start() throws {
-        try requeueInterruptedJobs()
+    /// Starts the engine's thread.
+    /// - Parameter requeueInterrupted: whether to queue again first the jobs that a
+    ///   previous run left burning or verifying. With several engines on one store, only
+    ///   the first start may do this (``JobQueue`` does it once), or an engine would take
+    ///   back the job another one has just started.
+    public func start(requeueInterrupted: Bool = true) throws {
+        if requeueInterrupted {
+            try requeueInterruptedJobs()
+        }
         let alreadyRunning = control.withLock { state in
             defer { state.running = true }
             return state.running
@@ -94,12 +100,23 @@ public final class JobEngine: Sendable {
     /// Asks the engine to stop after the step it is in, and waits for its thread to end.
     /// A burn in progress finishes first, so no disc is left half written by a clean stop.
     public func stop() {
-        let wasRunning = control.withLock { state in
-            state.stopRequested = true
-            return state.running
-        }
+        requestStop()
+        waitUntilStopped()
+    }
+
+    /// Asks the engine to stop after the step it is in, without waiting.
+    func requestStop() {
+        control.withLock { $0.stopRequested = true }
         wake()
-        if wasRunning { stopped.wait() }
+    }
+
+    /// Waits until the engine's thread has ended; returns at once when it never started.
+    /// Call it once per started engine, after ``requestStop()``.
+    func waitUntilStopped() {
+        if control.withLock({ $0.running }) {
+            stopped.wait()
+            control.withLock { $0.running = false }
+        }
     }
 
     /// Makes the engine look at the queue now instead of at its next tick.
@@ -200,7 +217,8 @@ public final class JobEngine: Sendable {
         return queued
     }
 
-    private func requeueInterruptedJobs() throws {
+    /// Queues again the jobs that a previous run left burning or verifying.
+    func requeueInterruptedJobs() throws {
         for state in [CollectionState.burning, .verifying] {
             for id in try store.collectionIDs(in: state) {
                 try store.transition(
@@ -343,8 +361,8 @@ public final class JobEngine: Sendable {
             return
         }
         guard let media = try? drive.inspectMedia(), media.status == .written else { return }
-        try? changer.printLabel(.reject(reason: reason))
-        try? changer.moveDisc(to: .reject)
+        try? changer.printLabel(.reject(reason: reason), onDiscIn: drive.name)
+        try? changer.moveDisc(from: drive.name, to: .reject)
     }
 
     /// Makes sure a blank disc is loaded: a written disc left in the drive is ejected once,

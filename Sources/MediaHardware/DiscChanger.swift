@@ -35,25 +35,31 @@ public struct DiscLabel: Sendable, Equatable {
     }
 }
 
-/// A robot that moves discs between its bins and one drive, and prints labels. Every
+/// A robot that moves discs between its bins and its drives, and prints labels. A changer
+/// may serve several drives, named as their ``DiscDrive/name``; their bins are shared. Every
 /// method blocks, so callers run them on a thread of their own, never on the cooperative
-/// pool.
+/// pool. Calls for different drives may come from different threads at once.
 public protocol DiscChanger: AnyObject, Sendable {
     /// A name for logs and the console, such as `simulated0`.
     var name: String { get }
 
-    /// Takes the next disc from the input bin and loads it into the drive. The drive must
-    /// be empty.
+    /// The names of the drives this changer loads.
+    var driveNames: [String] { get }
+
+    /// Takes the next disc from the input bin and loads it into the drive named `drive`.
+    /// The drive must be empty.
     /// - Throws: `MediaCenterError` with `.mediaFailure` when the input bin is empty or the
-    ///   drive still contains a disc.
-    func loadFromInput() throws
+    ///   drive still contains a disc, and `.invalidArgument` for a drive this changer does
+    ///   not serve.
+    func loadFromInput(into drive: String) throws
 
-    /// Prints `label` on the disc in the drive.
-    func printLabel(_ label: DiscLabel) throws
+    /// Prints `label` on the disc in the drive named `drive`. A changer without a printer
+    /// does nothing.
+    func printLabel(_ label: DiscLabel, onDiscIn drive: String) throws
 
-    /// Moves the disc in the drive to `bin` (`output` or `reject`), which leaves the drive
-    /// empty.
+    /// Moves the disc in the drive named `drive` to `bin` (`output` or `reject`), which
+    /// leaves the drive empty.
     /// - Throws: `MediaCenterError` with `.mediaFailure` when the bin is full, and
-    ///   `.invalidArgument` for the input bin.
-    func moveDisc(to bin: ChangerBin) throws
+    ///   `.invalidArgument` for the input bin or a drive this changer does not serve.
+    func moveDisc(from drive: String, to bin: ChangerBin) throws
 }

@@ -77,6 +77,7 @@ import Testing
         bounds("spool_high_water", 1...99),
         bounds("completion_timeout", 1...86400),
         bounds("virtual_disc_capacity", 1...1_000_000),
+        bounds("virtual_drives", 1...8),
         Case(
             key: "simulated_supply",
             accepted: [
@@ -199,7 +200,7 @@ import Testing
             "bind_address": "0.0.0.0", "max_associations": "5", "max_pdu_size": "16384",
             "association_timeout": "10", "dimse_timeout": "30", "access_control": "on",
             "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
-            "completion_timeout": "60", "virtual_disc_capacity": "700",
+            "completion_timeout": "60", "virtual_disc_capacity": "700", "virtual_drives": "2",
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
             "consistency_flag": "0000", "log_level": "info", "viewer_folder": "",
             "viewer_autorun": "",

@@ -153,8 +153,9 @@ extension DiscBurnerTests.SimulatedChangerTests {
         defer { workspace.remove() }
         let changer = try changer(workspace)
 
-        try changer.loadFromInput()
-        try changer.printLabel(DiscLabel(lines: ["../*/A&B", "ID /tmp/x", "Disc 1 of 1"]))
+        try changer.loadFromInput(into: "virtual0")
+        try changer.printLabel(
+            DiscLabel(lines: ["../*/A&B", "ID /tmp/x", "Disc 1 of 1"]), onDiscIn: "virtual0")
 
         let folder = workspace.driveFolder
         let svg = try String(

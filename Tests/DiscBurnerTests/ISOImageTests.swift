@@ -1,6 +1,7 @@
 import DiscBurner
 import Foundation
 import MediaCenterCore
+import Synchronization
 import Testing
 
 extension DiscBurnerTests {
@@ -110,5 +111,32 @@ extension DiscBurnerTests {
             #expect(error.code == .invalidArgument)
             #expect(error.message.contains(text))
         }
+    }
+}
+
+extension DiscBurnerTests.ISOImageTests {
+    /// Several drives lay out images on threads of their own. libisofs shares one local
+    /// file system object between all images, so this crashed before the object lifetimes
+    /// were serialized.
+    @Test func imagesMadeOnSeveralThreadsAtOnce() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try makeSampleFileSet(at: workspace.fileSet)
+        let failures = Mutex<[String]>([])
+
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<150 {
+                do {
+                    let image = try ISOImage(directory: workspace.fileSet, volumeID: "TEST")
+                    if image.byteCount <= 0 {
+                        failures.withLock { $0.append("empty image") }
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+
+        #expect(failures.withLock { $0 } == [])
     }
 }

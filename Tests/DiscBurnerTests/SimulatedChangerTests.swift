@@ -23,15 +23,15 @@ extension DiscBurnerTests {
             defer { workspace.remove() }
             let changer = try changer(workspace, supply: [.written, .blank])
 
-            try changer.loadFromInput()
-            #expect(try changer.drive.inspectMedia().status == .written)
-            try changer.moveDisc(to: .reject)
-            try changer.loadFromInput()
-            #expect(try changer.drive.inspectMedia().status == .blank)
+            try changer.loadFromInput(into: "virtual0")
+            #expect(try changer.drives[0].inspectMedia().status == .written)
+            try changer.moveDisc(from: "virtual0", to: .reject)
+            try changer.loadFromInput(into: "virtual0")
+            #expect(try changer.drives[0].inspectMedia().status == .blank)
 
             #expect(changer.contents(of: .input) == [])
             #expect(changer.contents(of: .reject) == ["DISC0001.iso"])
-            #expect(changer.drive.currentDisc.fileName == "DISC0002.iso")
+            #expect(changer.drives[0].currentDisc.fileName == "DISC0002.iso")
         }
 
         @Test func writeErrorDiscFailsWrite() throws {
@@ -40,15 +40,15 @@ extension DiscBurnerTests {
             try makeSampleFileSet(at: workspace.fileSet)
             let changer = try changer(workspace, supply: [.writeError])
 
-            try changer.loadFromInput()
+            try changer.loadFromInput(into: "virtual0")
             let error = #expect(throws: MediaCenterError.self) {
-                try changer.drive.write(directory: workspace.fileSet, volumeID: "TEST")
+                try changer.drives[0].write(directory: workspace.fileSet, volumeID: "TEST")
             }
 
             #expect(error?.code == .mediaFailure)
             #expect(error?.message.contains("simulated write error") == true)
-            #expect(changer.drive.currentDisc.state == .failed)
-            #expect(try changer.drive.inspectMedia().status == .written)
+            #expect(changer.drives[0].currentDisc.state == .failed)
+            #expect(try changer.drives[0].inspectMedia().status == .written)
         }
 
         @Test func verifyErrorDiscReadsBackOtherBytes() throws {
@@ -57,9 +57,9 @@ extension DiscBurnerTests {
             try makeSampleFileSet(at: workspace.fileSet)
             let changer = try changer(workspace, supply: [.verifyError])
 
-            try changer.loadFromInput()
-            let written = try changer.drive.write(directory: workspace.fileSet, volumeID: "TEST")
-            let verification = try changer.drive.verify(written)
+            try changer.loadFromInput(into: "virtual0")
+            let written = try changer.drives[0].write(directory: workspace.fileSet, volumeID: "TEST")
+            let verification = try changer.drives[0].verify(written)
 
             #expect(!verification.matches)
             #expect(verification.md5 != written.md5)
@@ -71,11 +71,11 @@ extension DiscBurnerTests {
             try makeSampleFileSet(at: workspace.fileSet)
             let changer = try changer(workspace)
 
-            try changer.loadFromInput()
-            let written = try changer.drive.write(directory: workspace.fileSet, volumeID: "TEST")
+            try changer.loadFromInput(into: "virtual0")
+            let written = try changer.drives[0].write(directory: workspace.fileSet, volumeID: "TEST")
 
-            #expect(try changer.drive.verify(written).matches)
-            try changer.moveDisc(to: .output)
+            #expect(try changer.drives[0].verify(written).matches)
+            try changer.moveDisc(from: "virtual0", to: .output)
             #expect(changer.contents(of: .output) == ["DISC0001.iso"])
         }
 
@@ -84,8 +84,8 @@ extension DiscBurnerTests {
             defer { workspace.remove() }
             let changer = try changer(workspace, supply: [.written])
 
-            try changer.loadFromInput()
-            try changer.printLabel(.reject(reason: "the disc is not blank"))
+            try changer.loadFromInput(into: "virtual0")
+            try changer.printLabel(.reject(reason: "the disc is not blank"), onDiscIn: "virtual0")
 
             let path = workspace.driveFolder + "/DISC0001.iso" + SimulatedChanger.labelSuffix
             let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -97,10 +97,10 @@ extension DiscBurnerTests {
             defer { workspace.remove() }
             let changer = try changer(workspace, supply: [.written], inputCapacity: 1)
 
-            try changer.loadFromInput()
-            try changer.moveDisc(to: .reject)
+            try changer.loadFromInput(into: "virtual0")
+            try changer.moveDisc(from: "virtual0", to: .reject)
             let error = #expect(throws: MediaCenterError.self) {
-                try changer.loadFromInput()
+                try changer.loadFromInput(into: "virtual0")
             }
 
             #expect(error?.message.contains("input bin of simulated0 is empty") == true)
@@ -111,16 +111,16 @@ extension DiscBurnerTests {
             defer { workspace.remove() }
             let changer = try changer(workspace, supply: [.written, .written], rejectCapacity: 1)
 
-            try changer.loadFromInput()
-            try changer.moveDisc(to: .reject)
-            try changer.loadFromInput()
+            try changer.loadFromInput(into: "virtual0")
+            try changer.moveDisc(from: "virtual0", to: .reject)
+            try changer.loadFromInput(into: "virtual0")
             let error = #expect(throws: MediaCenterError.self) {
-                try changer.moveDisc(to: .reject)
+                try changer.moveDisc(from: "virtual0", to: .reject)
             }
 
             #expect(error?.message.contains("reject bin of simulated0 is full") == true)
             changer.emptyBins()
-            try changer.moveDisc(to: .reject)
+            try changer.moveDisc(from: "virtual0", to: .reject)
             #expect(changer.contents(of: .reject) == ["DISC0002.iso"])
         }
 
@@ -129,9 +129,9 @@ extension DiscBurnerTests {
             defer { workspace.remove() }
             let changer = try changer(workspace, supply: [.written])
 
-            try changer.loadFromInput()
+            try changer.loadFromInput(into: "virtual0")
             let error = #expect(throws: MediaCenterError.self) {
-                try changer.loadFromInput()
+                try changer.loadFromInput(into: "virtual0")
             }
 
             #expect(error?.message.contains("still contains a written disc") == true)
@@ -146,7 +146,7 @@ extension DiscBurnerTests {
             _ = try drive.write(directory: workspace.fileSet, volumeID: "TEST")
             let changer = try SimulatedChanger(name: "simulated0", drive: drive)
 
-            try changer.loadFromInput()
+            try changer.loadFromInput(into: "virtual0")
 
             #expect(try drive.inspectMedia().status == .blank)
             #expect(drive.currentDisc.fileName == "DISC0002.iso")
@@ -158,9 +158,9 @@ extension DiscBurnerTests {
             defer { workspace.remove() }
             let changer = try changer(workspace)
 
-            try changer.loadFromInput()
+            try changer.loadFromInput(into: "virtual0")
 
-            #expect(throws: MediaCenterError.self) { try changer.moveDisc(to: .input) }
+            #expect(throws: MediaCenterError.self) { try changer.moveDisc(from: "virtual0", to: .input) }
         }
 
         @Test func invalidBinCapacityIsError() throws {
@@ -177,7 +177,7 @@ extension DiscBurnerTests {
             let workspace = try Workspace()
             defer { workspace.remove() }
             try makeSampleFileSet(at: workspace.fileSet)
-            try changer(workspace, supply: [.writeError]).loadFromInput()
+            try changer(workspace, supply: [.writeError]).loadFromInput(into: "virtual0")
 
             let reopened = try VirtualDrive(
                 name: "virtual0", folder: workspace.driveFolder, capacityBytes: 1_000_000)
@@ -186,5 +186,43 @@ extension DiscBurnerTests {
                 try reopened.write(directory: workspace.fileSet, volumeID: "TEST")
             }
         }
+    }
+}
+
+extension DiscBurnerTests.SimulatedChangerTests {
+    @Test func drivesShareTheSupplyAndBins() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let drives = try (0..<2).map { number in
+            try VirtualDrive(
+                name: "virtual\(number)", folder: workspace.driveFolder + "/virtual\(number)",
+                capacityBytes: 1_000_000)
+        }
+        let changer = try SimulatedChanger(
+            name: "simulated0", drives: drives, supply: [.written, .writeError])
+
+        try changer.loadFromInput(into: "virtual1")
+        try changer.loadFromInput(into: "virtual0")
+        #expect(try drives[1].inspectMedia().status == .written)
+        #expect(try drives[0].inspectMedia().status == .blank)
+        try changer.moveDisc(from: "virtual1", to: .reject)
+        try changer.moveDisc(from: "virtual0", to: .reject)
+
+        #expect(changer.driveNames == ["virtual0", "virtual1"])
+        #expect(changer.contents(of: .reject) == ["virtual1/DISC0001.iso", "virtual0/DISC0001.iso"])
+    }
+
+    @Test func unknownDriveIsError() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let changer = try changer(workspace)
+
+        let error = #expect(throws: MediaCenterError.self) {
+            try changer.loadFromInput(into: "virtual9")
+        }
+
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.contains("virtual9") == true)
+        #expect(error?.message.contains("virtual0") == true)
     }
 }

@@ -483,3 +483,39 @@ extension DiscBurnerTests {
         }
     }
 }
+
+extension DiscBurnerTests.VirtualDriveTests {
+    /// Drives of one process write and read back side by side, as the job engines of
+    /// several drives do.
+    @Test func severalDrivesWriteAndVerifyAtOnce() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try makeSampleFileSet(at: workspace.fileSet)
+        let drives = try (0..<3).map { number in
+            try VirtualDrive(
+                name: "virtual\(number)", folder: workspace.root + "/drive\(number)",
+                capacityBytes: 1_000_000)
+        }
+        let failures = Mutex<[String]>([])
+
+        DispatchQueue.concurrentPerform(iterations: drives.count) { index in
+            let drive = drives[index]
+            for _ in 0..<8 {
+                do {
+                    let written = try drive.write(
+                        directory: workspace.fileSet, volumeID: "DRIVE\(index)")
+                    guard try drive.verify(written).matches else {
+                        failures.withLock { $0.append("\(drive.name) read back other bytes") }
+                        return
+                    }
+                    try drive.eject()
+                } catch {
+                    failures.withLock { $0.append("\(drive.name): \(error)") }
+                    return
+                }
+            }
+        }
+
+        #expect(failures.withLock { $0 } == [])
+    }
+}

@@ -55,7 +55,7 @@ class TestChanger:
             lambda jobs: jobs[0]["state"] in ("done", "failed"))[0]
 
         assert job["state"] == "done", job
-        labels = sorted((daemon.data_dir / "discs").glob("*.label.txt"))
+        labels = sorted((daemon.data_dir / "discs").rglob("*.label.txt"))
         texts = [label.read_text() for label in labels]
         assert [text.splitlines()[0] for text in texts].count("REJECT") == 2
         good = Path(job["discs"][0]["path"] + ".label.txt").read_text()

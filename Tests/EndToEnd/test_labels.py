@@ -116,7 +116,7 @@ class TestLabels:
 
         assert job["state"] == "done", job
         good = Path(job["discs"][0]["path"])
-        rejected = [path for path in (daemon.data_dir / "discs").glob("*.label.svg")
+        rejected = [path for path in (daemon.data_dir / "discs").rglob("*.label.svg")
                     if path.name != good.name + ".label.svg"]
         assert len(rejected) == 1, rejected
         texts = label_texts(str(rejected[0]).removesuffix(".label.svg"))

@@ -34,7 +34,9 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
     /// Every label printed, oldest first.
     var labels: [DiscLabel] { state.withLock { $0.labels } }
 
-    func loadFromInput() throws {
+    var driveNames: [String] { [name] }
+
+    func loadFromInput(into drive: String) throws {
         try state.withLock { state in
             guard state.loaded == nil else {
                 throw MediaCenterError(.mediaFailure, "drive not empty")
@@ -45,14 +47,14 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
         }
     }
 
-    func printLabel(_ label: DiscLabel) throws {
+    func printLabel(_ label: DiscLabel, onDiscIn drive: String) throws {
         state.withLock { state in
             state.events.append("label \(label.lines[0])")
             state.labels.append(label)
         }
     }
 
-    func moveDisc(to bin: ChangerBin) throws {
+    func moveDisc(from drive: String, to bin: ChangerBin) throws {
         state.withLock { state in
             state.loaded = nil
             state.written = false
