@@ -46,8 +46,10 @@ public struct Configuration: Sendable, Equatable {
     public var completionTimeout = 60
     /// Capacity of each virtual disc, in MiB.
     public var virtualDiscCapacityMiB = 700
-    /// The virtual drives of the embedded default, which share one simulated changer.
+    /// The virtual drives of the embedded default, which share one changer.
     public var virtualDrives = 2
+    /// What loads the drives.
+    public var changer = ChangerKind.simulated
     /// The discs at the top of the simulated changer's input bin, in the order they are
     /// taken; good blanks follow them.
     public var simulatedSupply: [VirtualMedium] = [.blank]
@@ -174,4 +176,12 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
 /// A value that a key does not accept, with an optional reason beyond the allowed range.
 struct InvalidValue: Error {
     var reason: String?
+}
+
+/// What loads discs into the drives.
+public enum ChangerKind: String, Sendable, CaseIterable {
+    /// A changer with no hardware, whose input bin the simulated supply fills.
+    case simulated
+    /// An operator who loads each disc by hand.
+    case manual
 }

@@ -169,6 +169,20 @@ extension ConfigurationKey {
                 + "their image files go to discs/virtual0, discs/virtual1, ...",
             range: Configuration.virtualDrivesRange, \.virtualDrives),
         ConfigurationKey(
+            name: "changer", option: "--changer", aliases: [], placeholder: "KIND",
+            summary: "what loads the drives: simulated, a changer with bins that the "
+                + "simulated supply fills, or manual, an operator who loads each disc when "
+                + "the front panel asks and takes out each ejected one",
+            allowed: ChangerKind.allCases.map(\.rawValue).joined(separator: " or "),
+            inEffect: true,
+            apply: { text, configuration in
+                guard let kind = ChangerKind(rawValue: text.lowercased()) else {
+                    throw InvalidValue()
+                }
+                configuration.changer = kind
+            },
+            format: { $0.changer.rawValue }),
+        ConfigurationKey(
             name: "simulated_supply", option: "--simulated-supply", aliases: [],
             placeholder: "LIST",
             summary: "discs at the top of the simulated changer's input bin, separated by "

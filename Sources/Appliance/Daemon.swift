@@ -6,6 +6,7 @@ import Foundation
 import Glibc
 import JobEngine
 import MediaCenterCore
+import MediaHardware
 import PatientStore
 
 /// The daemon: wires the Storage SCP, the patient store, the job engine with its drive,
@@ -127,8 +128,14 @@ public enum Daemon {
                 name: "virtual\(number)", folder: data + "/discs/virtual\(number)",
                 capacityBytes: capacity)
         }
-        let changer = try SimulatedChanger(
-            name: "simulated0", drives: drives, supply: configuration.simulatedSupply)
+        let changer: any DiscChanger =
+            switch configuration.changer {
+            case .simulated:
+                try SimulatedChanger(
+                    name: "simulated0", drives: drives, supply: configuration.simulatedSupply)
+            case .manual:
+                try ManualChanger(name: "manual0", drives: drives)
+            }
         let fileSets = DicomFileSets(
             sourceAETitle: configuration.aeTitles[0],
             consistencyFlag: configuration.consistencyFlag, viewer: viewer)

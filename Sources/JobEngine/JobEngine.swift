@@ -107,6 +107,7 @@ public final class JobEngine: Sendable {
     /// Asks the engine to stop after the step it is in, without waiting.
     func requestStop() {
         control.withLock { $0.stopRequested = true }
+        changer?.interruptWaits()
         wake()
     }
 
@@ -280,6 +281,12 @@ public final class JobEngine: Sendable {
             let reason = count == 1 ? "disc 1 of 1 verified" : "all \(count) discs verified"
             try store.transition(collection: id, from: .verifying, to: .done, reason: reason)
             logger.notice("job done", fields.merging(["disc.count": String(count)]) { $1 })
+        } catch where control.withLock({ $0.stopRequested }) {
+            logger.warning("job stopped with the daemon and is queued again: \(error)", fields)
+            _ = try? store.transition(
+                collection: id, from: state, to: .queued,
+                reason: "the daemon stopped during the job; burning again at the next start")
+            unloadAfterFailure(reason: "the daemon stopped during the job")
         } catch {
             logger.error("job failed: \(error)", fields)
             let reason = String(describing: error)

@@ -62,4 +62,12 @@ public protocol DiscChanger: AnyObject, Sendable {
     /// - Throws: `MediaCenterError` with `.mediaFailure` when the bin is full, and
     ///   `.invalidArgument` for the input bin or a drive this changer does not serve.
     func moveDisc(from drive: String, to bin: ChangerBin) throws
+
+    /// Makes a load that waits, for example for an operator, throw instead, so that the
+    /// daemon can stop. Changers that never wait do nothing.
+    func interruptWaits()
+}
+
+extension DiscChanger {
+    public func interruptWaits() {}
 }

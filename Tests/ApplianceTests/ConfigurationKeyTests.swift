@@ -79,6 +79,10 @@ import Testing
         bounds("virtual_disc_capacity", 1...1_000_000),
         bounds("virtual_drives", 1...8),
         Case(
+            key: "changer",
+            accepted: [("simulated", "simulated"), ("manual", "manual"), ("MANUAL", "manual")],
+            rejected: ["robot", ""]),
+        Case(
             key: "simulated_supply",
             accepted: [
                 ("blank", "blank"),
@@ -201,6 +205,7 @@ import Testing
             "association_timeout": "10", "dimse_timeout": "30", "access_control": "on",
             "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
             "completion_timeout": "60", "virtual_disc_capacity": "700", "virtual_drives": "2",
+            "changer": "simulated",
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
             "consistency_flag": "0000", "log_level": "info", "viewer_folder": "",
             "viewer_autorun": "",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pydicom
 
-from conftest import extract_disc, sample_file
+from conftest import binary_folder, extract_disc, free_port, sample_file
 
 PATIENTS = 3
 SLICES = 20
@@ -99,3 +99,28 @@ class TestDrives:
             assert len({dataset.PatientID for dataset in datasets}) == 1
             found += [dataset.SOPInstanceUID for dataset in datasets]
         assert sorted(found) == sorted(sent)
+
+    def test_manual_changer_burns_on_loaded_drive(self, make_daemon, tmp_path):
+        # A virtual drive always holds a blank disc, so the operator's load is immediate.
+        daemon = make_daemon("--completion-timeout", "600", "--changer", "manual",
+                             "--virtual-drives", "1")
+        sources = tmp_path / "sources"
+        sources.mkdir()
+        daemon.storescu(*patient_slices(sources, 1)[:2])
+
+        daemon.ctl("burn", "--all")
+        job = daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] in ("done", "failed"))[0]
+
+        assert job["state"] == "done", job
+        assert job["discs"][0]["verified"] is True
+
+    def test_unknown_changer_kind_exits_2(self, tmp_path):
+        binary = binary_folder() / "mediacenterd"
+        result = subprocess.run(
+            [str(binary), "--config", "/dev/null", "--data-dir", str(tmp_path / "data"),
+             "--bind-address", "127.0.0.1", "--port", str(free_port()), "--changer", "robot"],
+            capture_output=True, text=True, timeout=30)
+
+        assert result.returncode == 2
+        assert "robot" in result.stderr
+        assert "simulated or manual" in result.stderr
