@@ -133,7 +133,7 @@ extension JobEngine {
                     number: disc.number, count: disc.count, path: written.location,
                     bytes: written.bytesWritten, md5: written.md5, verified: true,
                     drive: drive.name),
-                toCollection: id)
+                instanceIDs: disc.instances.map(\.id), toCollection: id)
             try changer.printLabel(label(for: collection, disc), onDiscIn: drive.name)
             try changer.moveDisc(from: drive.name, to: .output)
             rejects.consecutive = 0

@@ -41,6 +41,8 @@ public final class JobEngine: Sendable {
     /// Reads what a verified disc's label shows beyond the patient's name and ID, or nil
     /// for labels with only those and the disc's position.
     let labelReader: (any DiscLabelReading)?
+    /// Tells whether the drive is attached, or nil for a drive that cannot go away.
+    let presence: (any DrivePresence)?
     private let configuration: JobEngineConfiguration
     let logger: Logger
 
@@ -48,6 +50,8 @@ public final class JobEngine: Sendable {
         var running = false
         var stopRequested = false
         var wakeRequested = false
+        /// Whether the log says that the drive is gone.
+        var driveMissingLogged = false
     }
 
     private let control = Mutex(Control())
@@ -61,13 +65,15 @@ public final class JobEngine: Sendable {
     public init(
         store: PatientStore, drive: any DiscDrive, changer: (any DiscChanger)? = nil,
         fileSets: any FileSetMaking, labelReader: (any DiscLabelReading)? = nil,
-        configuration: JobEngineConfiguration, logger: Logger = Logger(label: "jobs")
+        presence: (any DrivePresence)? = nil, configuration: JobEngineConfiguration,
+        logger: Logger = Logger(label: "jobs")
     ) {
         self.store = store
         self.drive = drive
         self.changer = changer
         self.fileSets = fileSets
         self.labelReader = labelReader
+        self.presence = presence
         self.configuration = configuration
         self.logger = logger
     }
@@ -173,7 +179,7 @@ public final class JobEngine: Sendable {
                 let idle = try store.receivingCollectionIDs(idleSince: cutoff)
                 try queue(idle, reason: "no instance for \(Int(configuration.completionTimeout)) s")
 
-                if let next = try store.collectionIDs(in: .queued).first {
+                if isDriveReady(), let next = try store.collectionIDs(in: .queued).first {
                     try runJob(next)
                     failures = 0
                     continue
@@ -191,6 +197,26 @@ public final class JobEngine: Sendable {
             waitForWork(seconds: pause)
         }
         logger.info("job engine stopped", ["drive.name": drive.name])
+    }
+
+    /// Returns whether the drive is attached and may take a job. Logs once when it goes
+    /// and once when it comes back.
+    private func isDriveReady() -> Bool {
+        let present = isDrivePresent
+        let changed = control.withLock { state in
+            defer { state.driveMissingLogged = !present }
+            return state.driveMissingLogged == present
+        }
+        if changed {
+            if present {
+                logger.notice("drive is back and takes jobs again", ["drive.name": drive.name])
+            } else {
+                logger.warning(
+                    "drive is gone; it takes no job until it is attached again",
+                    ["drive.name": drive.name])
+            }
+        }
+        return present
     }
 
     private func waitForWork(seconds: TimeInterval) {
@@ -246,6 +272,8 @@ public final class JobEngine: Sendable {
 
         var state = CollectionState.burning
         var rejects = RejectCount(limit: configuration.maxConsecutiveRejects)
+        // The disc being written, if any, for the reject record of a removed drive.
+        var current: PlannedDisc?
         let staging = configuration.stagingDirectory + "/job\(id)"
         defer { try? FileManager.default.removeItem(atPath: staging) }
 
@@ -265,22 +293,39 @@ public final class JobEngine: Sendable {
             }
             let discs = try planDiscs(
                 collection, instances, capacityBytes: media.capacityBytes, staging: staging)
+            let kept = try keptDiscNumbers(discs, collection: id)
 
             for disc in discs {
+                if kept.contains(disc.number) {
+                    logger.info(
+                        "disc \(disc.number) of \(disc.count) was verified by an earlier run; "
+                            + "kept", fields)
+                    continue
+                }
                 if state == .verifying {
                     try store.transition(
                         collection: id, from: .verifying, to: .burning,
                         reason: "writing disc \(disc.number) of \(disc.count)")
                     state = .burning
                 }
+                current = disc
                 try burn(
                     disc, of: collection, staging: staging, state: &state, rejects: &rejects)
+                current = nil
+            }
+            if state == .burning {
+                try store.transition(
+                    collection: id, from: .burning, to: .verifying,
+                    reason: "every disc was verified by an earlier run")
+                state = .verifying
             }
 
             let count = discs.count
             let reason = count == 1 ? "disc 1 of 1 verified" : "all \(count) discs verified"
             try store.transition(collection: id, from: .verifying, to: .done, reason: reason)
             logger.notice("job done", fields.merging(["disc.count": String(count)]) { $1 })
+        } catch where !isDrivePresent {
+            handOver(id, from: state, discInProgress: current, error: error)
         } catch where control.withLock({ $0.stopRequested }) {
             logger.warning("job stopped with the daemon and is queued again: \(error)", fields)
             _ = try? store.transition(
@@ -348,7 +393,7 @@ public final class JobEngine: Sendable {
                 number: disc.number, count: disc.count, path: written.location,
                 bytes: written.bytesWritten, md5: written.md5, verified: verification.matches,
                 drive: drive.name),
-            toCollection: id)
+            instanceIDs: disc.instances.map(\.id), toCollection: id)
         try drive.eject()
 
         guard verification.matches else {

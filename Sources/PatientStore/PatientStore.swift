@@ -64,6 +64,11 @@ public final class PatientStore: Sendable {
             drive TEXT NOT NULL,
             written_at REAL NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS disc_instances (
+            disc_id INTEGER NOT NULL REFERENCES discs (id),
+            instance_id INTEGER NOT NULL REFERENCES instances (id),
+            PRIMARY KEY (disc_id, instance_id)
+        );
         CREATE TABLE IF NOT EXISTS rejects (
             id INTEGER PRIMARY KEY,
             collection_id INTEGER NOT NULL REFERENCES collections (id),
@@ -339,21 +344,33 @@ public final class PatientStore: Sendable {
         }
     }
 
-    /// Records a written disc of a collection.
-    public func addDisc(_ disc: DiscRecord, toCollection id: Int64, at date: Date = Date()) throws {
-        _ = try connection.withLock { database in
-            try database.query(
-                """
-                INSERT INTO discs (collection_id, number, count, path, bytes, md5, verified,
-                    drive, written_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .integer(id), .integer(Int64(disc.number)), .integer(Int64(disc.count)),
-                    .text(disc.path), .integer(disc.bytes), .text(disc.md5),
-                    .integer(disc.verified ? 1 : 0), .text(disc.drive),
-                    .real(date.timeIntervalSince1970),
-                ])
+    /// Records a written disc of a collection and, when given, the IDs of the instances on
+    /// it, so that a job run again can tell which verified discs it may keep.
+    public func addDisc(
+        _ disc: DiscRecord, instanceIDs: [Int64] = [], toCollection id: Int64,
+        at date: Date = Date()
+    ) throws {
+        try connection.withLock { database in
+            try database.transaction {
+                try database.query(
+                    """
+                    INSERT INTO discs (collection_id, number, count, path, bytes, md5, verified,
+                        drive, written_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .integer(id), .integer(Int64(disc.number)), .integer(Int64(disc.count)),
+                        .text(disc.path), .integer(disc.bytes), .text(disc.md5),
+                        .integer(disc.verified ? 1 : 0), .text(disc.drive),
+                        .real(date.timeIntervalSince1970),
+                    ])
+                let discID = try database.query("SELECT last_insert_rowid()")[0][0].int
+                for instanceID in instanceIDs {
+                    try database.query(
+                        "INSERT OR IGNORE INTO disc_instances (disc_id, instance_id) VALUES (?, ?)",
+                        [.integer(discID), .integer(instanceID)])
+                }
+            }
         }
     }
 

@@ -118,3 +118,30 @@ class TestSpanning:
             root = extract_disc(Path(disc["path"]), tmp_path / f"readme{disc['number']}")
             text = (root / "README.TXT").read_text(encoding="ascii")
             assert f"disc {disc['number']} of 3" in text
+
+
+class TestRetryOfSpannedSet:
+    def test_retry_keeps_the_verified_discs(self, make_daemon, tmp_path):
+        # Disc 1 takes the first blank; disc 2 meets two written discs, one more than the
+        # reject limit allows, so the job fails with disc 1 verified.
+        daemon = make_daemon("--completion-timeout", "600", "--virtual-disc-capacity", "2",
+                             "--virtual-drives", "1", "--max-consecutive-rejects", "1",
+                             "--simulated-supply", "blank,written,written")
+        sources = tmp_path / "sources"
+        sources.mkdir()
+        study_uid = pydicom.uid.generate_uid()
+        files = [path for series in (1, 2) for path in ct_series(sources, series, study_uid)]
+        daemon.storescu(*files)
+
+        daemon.ctl("burn", "--all")
+        failed = daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] in ("done", "failed"))[0]
+        assert failed["state"] == "failed", failed
+        assert [disc["number"] for disc in failed["discs"]] == [1]
+
+        daemon.ctl("retry", str(failed["id"]))
+        job = daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] in ("done", "failed"))[0]
+
+        assert job["state"] == "done", job
+        assert [disc["number"] for disc in job["discs"]] == [1, 2]
+        assert job["discs"][0]["path"] == failed["discs"][0]["path"]
+        assert "verified by an earlier run" in daemon.log()

@@ -1,0 +1,58 @@
+import Foundation
+import MediaCenterCore
+import MediaHardware
+import PatientStore
+
+extension JobEngine {
+    /// Whether the drive is attached. A drive without a presence source always is.
+    var isDrivePresent: Bool {
+        presence?.isPresent(drive.name) ?? true
+    }
+
+    /// Returns the numbers of the planned discs that an earlier run of the job already
+    /// wrote and verified with exactly the same instances, in the same position of a set
+    /// of the same size. Those discs are kept, and the job writes only the others.
+    func keptDiscNumbers(_ discs: [PlannedDisc], collection id: Int64) throws -> Set<Int> {
+        let verified = try store.verifiedDiscContents(ofCollection: id)
+        guard !verified.isEmpty else { return [] }
+        let keptDiscs = discs.filter { disc in
+            let instanceIDs = Set(disc.instances.map(\.id))
+            return verified.contains { earlier in
+                earlier.number == disc.number && earlier.count == disc.count
+                    && earlier.instanceIDs == instanceIDs
+            }
+        }
+        return Set(keptDiscs.map(\.number))
+    }
+
+    /// Gives a job back to the queue after the drive went away under it, so that another
+    /// drive takes it. A disc in progress counts as rejected, and the discs verified
+    /// before stay part of the set.
+    func handOver(
+        _ id: Int64, from state: CollectionState, discInProgress disc: PlannedDisc?,
+        error: any Error
+    ) {
+        var reason = "drive \(drive.name) was removed"
+        if let disc {
+            reason += " during disc \(disc.number) of \(disc.count)"
+        }
+        logger.error(
+            "job handed back to the queue: \(reason): \(error)",
+            ["job.id": String(id), "drive.name": drive.name])
+        do {
+            if let disc {
+                try store.addReject(
+                    RejectRecord(number: disc.number, reason: reason, path: nil, drive: drive.name),
+                    toCollection: id)
+            }
+            try store.transition(
+                collection: id, from: state, to: .queued,
+                reason: reason + "; another drive takes the job")
+        } catch {
+            logger.error(
+                "job cannot be handed back to the queue; it is queued again at the next "
+                    + "start: \(error)",
+                ["job.id": String(id), "drive.name": drive.name])
+        }
+    }
+}
