@@ -55,6 +55,9 @@ public struct ButtonDebouncer: Sendable {
                 state = .released
                 return ButtonPress(button, long: false)
             }
+            // A release still settling ends the press at its first sample, so it does not
+            // grow into a long press meanwhile.
+            guard rawLevel else { return nil }
             return longPressIfDue(pressedAt: since, now: now)
         case .heldLong:
             if settled && !rawLevel { state = .released }
