@@ -46,7 +46,7 @@ extension ConfigurationKey {
 
     static let panelFallback = ConfigurationKey(
         name: "panel_fallback", option: "--panel-fallback", aliases: [],
-        placeholder: "simulated|none",
+        placeholder: "MODE",
         summary: "what happens when panel = gpio cannot open a GPIO chip or line: simulated "
             + "logs a warning and uses the simulated panel, none stops the daemon; a board "
             + "file with an error always stops it",
