@@ -69,7 +69,7 @@ public struct Configuration: Sendable, Equatable {
     public var panel = PanelBackend.simulated
     /// The board file that maps the panel's LEDs and buttons to GPIO lines; empty for none.
     public var panelBoard = ""
-    /// What the daemon does when the GPIO panel cannot be opened.
+    /// The daemon's reaction when the GPIO panel cannot be opened.
     public var panelFallback = PanelFallback.simulated
 
     /// Makes the built-in defaults.

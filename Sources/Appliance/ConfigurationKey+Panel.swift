@@ -6,8 +6,8 @@ public enum PanelBackend: String, Sendable, CaseIterable {
     case gpio
 }
 
-/// What the daemon does when `panel = gpio` cannot open its GPIO chip or lines, as the key
-/// `panel_fallback` sets it.
+/// The daemon's reaction when `panel = gpio` cannot open its GPIO chip or lines, as the
+/// key `panel_fallback` sets it.
 public enum PanelFallback: String, Sendable, CaseIterable {
     /// Log a warning and use the simulated panel.
     case simulated

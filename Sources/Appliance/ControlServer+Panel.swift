@@ -24,7 +24,7 @@ extension ControlServer {
 }
 
 extension PanelSummary {
-    /// The console's view of a panel snapshot.
+    /// Makes the console's view of a panel snapshot.
     init(_ snapshot: PanelSnapshot) {
         self.init(
             leds: Dictionary(

@@ -53,7 +53,7 @@ public final class PanelService: Sendable {
         panel.show(PanelLights(for: ApplianceStatus(.starting)))
     }
 
-    /// Opens the panel hardware that `configuration` asks for. When `panel = gpio` cannot
+    /// Opens the panel hardware that `configuration` selects. When `panel = gpio` cannot
     /// open a chip or a line, `panel_fallback = simulated` logs a warning and returns the
     /// simulated panel.
     /// - Throws: `MediaCenterError` for a missing or invalid board file, and for a chip or
@@ -184,9 +184,9 @@ public final class PanelService: Sendable {
         guard !drives.isEmpty else {
             return PressOutcome(done: false, message: "there is no drive to eject")
         }
-        // NOTE: a job queued between the check above and the eject finds the drive opened;
-        // the virtual drive rejects an eject while it writes, and a job that then finds no
-        // blank fails with a reason and can be retried.
+        // NOTE: a job queued between the check above and the eject finds the drive opened.
+        // The virtual drive rejects an eject while it writes. A real drive's job that then
+        // finds no blank fails with a reason and can be retried.
         for drive in drives { try drive.eject() }
         return PressOutcome(
             done: true, message: "ejected " + drives.map(\.name).joined(separator: ", "))
@@ -234,8 +234,8 @@ public final class PanelService: Sendable {
         return ApplianceStatus(activity, errorUnacknowledged: unacknowledged)
     }
 
-    /// Whether a drive reports no disc or one it cannot write. Asked only while no job
-    /// burns, so the drive is not inspected in the middle of a write.
+    /// Returns whether a drive reports no disc or one it cannot write. It is called only
+    /// while no job burns, so the drive is not inspected in the middle of a write.
     /// NOTE: a drive whose inspection fails counts as needing media, and a job that starts
     /// during the inspection is not waited for.
     private func needsMedia() -> Bool {
@@ -251,8 +251,8 @@ public final class PanelService: Sendable {
         }
     }
 
-    /// The failed collections and when each last changed, which tells a new failure of a
-    /// retried job from the one acknowledged before.
+    /// Returns the failed collections and when each last changed. The time distinguishes a
+    /// new failure of a retried job from the failure acknowledged before.
     private func failedJobs() throws -> [Int64: Double] {
         var failed: [Int64: Double] = [:]
         for id in try store.collectionIDs(in: .failed) {
@@ -289,7 +289,7 @@ public struct PanelSnapshot: Sendable, Equatable {
     public var backend: String
 }
 
-/// What a press did, as the console reports it.
+/// The result of a press, as the console reports it.
 public struct PressOutcome: Sendable, Equatable {
     /// Whether the press did what the button is for; false when it was refused.
     public var done: Bool

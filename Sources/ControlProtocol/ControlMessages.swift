@@ -160,7 +160,7 @@ public struct PanelSummary: Codable, Sendable, Equatable {
     /// Each LED by name (`ready`, `busy`, `error`, `media_needed`) with its state: `on`,
     /// `off` or `blinking`.
     public var leds: [String: String]
-    /// What the appliance is doing: `starting`, `no-drive`, `media-needed`, `burning`,
+    /// The appliance's activity: `starting`, `no-drive`, `media-needed`, `burning`,
     /// `queued`, `receiving` or `idle`.
     public var activity: String
     /// Whether a job failed that a long press of cancel has not acknowledged yet.

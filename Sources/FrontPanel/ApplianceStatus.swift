@@ -1,6 +1,6 @@
-/// What the appliance is doing, as the front panel shows it. When several apply, the
-/// one listed first below wins; ``ApplianceStatus/errorUnacknowledged`` is separate so
-/// that a failure stays visible while the next job runs.
+/// The appliance's activity, as the front panel shows it. When several apply, the one
+/// listed first below wins. ``ApplianceStatus/errorUnacknowledged`` is separate, so that a
+/// failure stays visible while the next job runs.
 public enum ApplianceActivity: String, Sendable, CaseIterable, Codable {
     /// The daemon is starting and does not accept images yet.
     case starting

@@ -4,7 +4,7 @@ import MediaCenterCore
 /// A board file: which GPIO chip and line each LED and button of the front panel is
 /// wired to.
 ///
-/// Each line is `name chip line [flag...]`; `#` starts a comment. The names are
+/// Each line is `name chip line [flag...]`, and `#` starts a comment. The names are
 /// `led.ready`, `led.busy`, `led.error`, `led.media_needed`, `button.burn`,
 /// `button.eject` and `button.cancel`, and each must be given once. The chip is a name
 /// such as `gpiochip0` or a path such as `/dev/gpiochip0`, and the line is the offset on
@@ -16,8 +16,8 @@ public struct BoardFile: Sendable, Equatable {
     /// The assignments in the order of the file.
     public var entries: [BoardEntry]
 
-    /// The highest line offset accepted. Linux numbers a chip's lines with 32 bits, but no
-    /// GPIO controller has more lines than this.
+    /// The highest line offset a board file may give, a bound that catches typing errors.
+    /// Opening the chip then checks the offset against the chip's own line count.
     public static let maxLineOffset: UInt32 = 65535
 
     /// Reads and checks the board file at `path`.

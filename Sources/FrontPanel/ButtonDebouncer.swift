@@ -36,7 +36,7 @@ public struct ButtonDebouncer: Sendable {
     /// Takes one sample of the button's level at time `now`.
     /// - Parameters:
     ///   - down: whether the button is held down in this sample.
-    ///   - now: the time of the sample; samples must come in time order.
+    ///   - now: the time of the sample. Samples must come in time order.
     /// - Returns: the press this sample completes, or nil.
     public mutating func sample(down: Bool, at now: Duration) -> ButtonPress? {
         if down != rawLevel {

@@ -99,7 +99,7 @@ public final class FrontPanel: Sendable {
         let thread = Thread { [self] in
             while !control.withLock({ $0.stopRequested }) {
                 for press in poll() {
-                    logger.info("button pressed: \(press)", ["panel.button": press.button.name])
+                    logger.debug("button pressed: \(press)", ["panel.button": press.button.name])
                     onPress(press)
                 }
                 var pause = timespec(

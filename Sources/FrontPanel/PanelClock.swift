@@ -2,7 +2,7 @@ import Synchronization
 
 /// A source of monotonic time for the panel, so that tests can move time by hand.
 public protocol PanelClock: Sendable {
-    /// The time since a fixed start. It never goes backwards.
+    /// Returns the time since a fixed start, which never goes backwards.
     func now() -> Duration
 }
 

@@ -7,8 +7,8 @@ public protocol PanelHardware: AnyObject, Sendable {
     /// A name for logs and the console, such as `simulated` or `gpio`.
     var backendName: String { get }
 
-    /// Lights `led` or turns it off. An active-low line is inverted by the backend, so
-    /// `lit` is always what the operator sees.
+    /// Lights `led` or turns it off. The backend inverts an active-low line, so `lit`
+    /// is the LED's visible state.
     func setLED(_ led: PanelLED, lit: Bool) throws
 
     /// Reads the buttons that are held down now, before any debouncing.

@@ -32,7 +32,7 @@ public enum PanelButton: String, Sendable, CaseIterable, Codable {
     public var name: String { rawValue }
 }
 
-/// What an LED shows.
+/// The display state of an LED.
 public enum LEDState: String, Sendable, Codable, CaseIterable {
     case off
     case on

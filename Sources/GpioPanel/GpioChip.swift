@@ -93,7 +93,7 @@ final class GpioChip {
         self.handle = nil
     }
 
-    /// The request flag for `pull-up`, or for `pull-down` when `up` is false.
+    /// Returns the request flag for `pull-up`, or for `pull-down` when `up` is false.
     static func biasFlag(up: Bool) -> Int32 {
         Int32(
             up

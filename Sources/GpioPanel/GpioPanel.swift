@@ -2,9 +2,9 @@ import FrontPanel
 import MediaCenterCore
 import Synchronization
 
-/// A front panel on GPIO lines through libgpiod, wired as a ``BoardFile`` says. Each LED
-/// is an output line and each button an input line; active-low lines are inverted by the
-/// kernel, so the panel sees lit LEDs and pressed buttons as true.
+/// A front panel on GPIO lines through libgpiod, wired as a ``BoardFile`` maps it. Each LED
+/// is an output line and each button an input line. The kernel inverts active-low lines,
+/// so a lit LED and a pressed button both read as true.
 public final class GpioPanel: PanelHardware {
     public let backendName = "gpio"
     /// The consumer name the kernel shows for the requested lines, as `gpioinfo` lists it.

@@ -138,7 +138,7 @@ class TestPanel:
         daemon.ctl("press", "cancel", "--long")
 
         daemon.ctl("retry", str(job["id"]))
-        # updatedAt has whole seconds only, so the log tells the second failure apart.
+        # updatedAt has whole seconds only, so the log distinguishes the second failure.
         deadline = time.monotonic() + 60
         while len(daemon.log_lines("jobs error: job failed")) < 2:
             assert time.monotonic() < deadline, daemon.log()
