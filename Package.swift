@@ -86,7 +86,10 @@ let package = Package(
         .testTarget(name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware", "TestSupport"]),
         .testTarget(
             name: "ApplianceTests",
-            dependencies: ["Appliance", "ControlProtocol", "DicomNetwork", "TestSupport"]),
+            dependencies: [
+                "Appliance", "ControlProtocol", "DicomNetwork", "TestSupport", "FrontPanel",
+                "JobEngine", "MediaHardware", "PatientStore",
+            ]),
         .testTarget(name: "FrontPanelTests", dependencies: ["FrontPanel", "GpioPanel"]),
         .testTarget(
             name: "JobEngineTests",
