@@ -36,7 +36,8 @@ extension ConfigurationKey {
             + "lines, such as board/raspberry-pi-4.conf; needed for panel = gpio",
         allowed: "empty, or a file path without control characters", inEffect: true,
         apply: { text, configuration in
-            guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            guard
+                !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else {
                 throw InvalidValue(reason: "the path contains a control character")
             }

@@ -166,7 +166,8 @@ public final class PanelService: Sendable {
     private func burn() throws -> PressOutcome {
         let queued = try engine.finishAll()
         guard !queued.isEmpty else {
-            return PressOutcome(done: true, message: "no patient is receiving, so nothing was queued")
+            return PressOutcome(
+                done: true, message: "no patient is receiving, so nothing was queued")
         }
         return PressOutcome(
             done: true, message: "queued jobs " + queued.map(String.init).joined(separator: ", "))

@@ -45,7 +45,8 @@ public struct BoardFile: Sendable, Equatable {
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false)
             .enumerated()
         {
-            let content = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+            let content =
+                raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
                 .first ?? ""
             let fields = content.split(whereSeparator: \.isWhitespace).map(String.init)
             guard !fields.isEmpty else { continue }

@@ -35,8 +35,8 @@ public final class GpioPanel: PanelHardware {
                     throw MediaCenterError(
                         .invalidConfiguration,
                         "\(place): \(entry.assignment.name) uses line \(entry.line) of GPIO "
-                            + "chip \(entry.chip), which has lines 0 to \(Int(chip.lineCount) - 1); "
-                            + "correct the line in the board file")
+                            + "chip \(entry.chip), which has lines 0 to "
+                            + "\(Int(chip.lineCount) - 1); correct the line in the board file")
                 }
                 switch entry.assignment {
                 case .led(let led):

@@ -103,7 +103,8 @@ import Testing
     }
 
     @Test func unknownFlagRejected() {
-        let message = Self.parseError(Self.replacingLine(6, with: "button.eject gpiochip0 6 inverted"))
+        let message = Self.parseError(
+            Self.replacingLine(6, with: "button.eject gpiochip0 6 inverted"))
 
         #expect(message?.hasPrefix("test.conf:6: button.eject") == true)
         #expect(message?.contains("unknown flag \"inverted\"") == true)
