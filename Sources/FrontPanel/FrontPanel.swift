@@ -21,9 +21,10 @@ public final class FrontPanel: Sendable {
         var debouncers: [ButtonDebouncer]
         /// The level last written to each LED; a missing LED is written at the next poll.
         var written: [PanelLED: Bool] = [:]
-        /// Hardware failures in a row, so that a broken line is logged once and then
-        /// every 1000 polls instead of at every poll.
-        var failures = 0
+        /// Failed button reads and failed LED writes in a row, counted apart so that a
+        /// broken line is logged once and then every 1000 failures, not at every poll.
+        var readFailures = 0
+        var writeFailures = 0
     }
 
     private struct Control {
@@ -66,8 +67,9 @@ public final class FrontPanel: Sendable {
         let pressed: Set<PanelButton>
         do {
             pressed = try hardware.pressedButtons()
+            state.withLock { $0.readFailures = 0 }
         } catch {
-            reportFailure("the panel's buttons cannot be read: \(error)")
+            reportReadFailure(error)
             pressed = []
         }
 
@@ -131,26 +133,27 @@ public final class FrontPanel: Sendable {
             do {
                 try hardware.setLED(led, lit: lit)
                 state.written[led] = lit
-                state.failures = 0
+                state.writeFailures = 0
             } catch {
                 state.written[led] = nil
-                state.failures += 1
-                if state.failures == 1 || state.failures.isMultiple(of: 1000) {
+                state.writeFailures += 1
+                if state.writeFailures == 1 || state.writeFailures.isMultiple(of: 1000) {
                     logger.error(
-                        "the panel's LED \(led.name) cannot be set (\(state.failures) failures "
-                            + "in a row): \(error)")
+                        "the panel's LED \(led.name) cannot be set (\(state.writeFailures) "
+                            + "failures in a row): \(error)")
                 }
             }
         }
     }
 
-    private func reportFailure(_ message: String) {
+    private func reportReadFailure(_ error: any Error) {
         let failures = state.withLock { state in
-            state.failures += 1
-            return state.failures
+            state.readFailures += 1
+            return state.readFailures
         }
         if failures == 1 || failures.isMultiple(of: 1000) {
-            logger.error("\(message) (\(failures) failures in a row)")
+            logger.error(
+                "the panel's buttons cannot be read (\(failures) failures in a row): \(error)")
         }
     }
 }

@@ -24,7 +24,7 @@ let usage = """
                                      host name; N is the port it accepts associations on
       aet remove AET                 take AET off the access list
       panel [--json]                 show the front panel's LEDs: on, off or blinking
-      press burn|eject|cancel [--long]
+      press burn|eject|cancel [--long] [--json]
                                      press a front panel button; burn finishes every
                                      receiving collection, eject opens an idle drive,
                                      cancel --long acknowledges a failed job
@@ -281,11 +281,19 @@ case "aet":
         }
     }
 case "panel", "press":
-    if let message = response.message { print(printable(message)) }
-    guard let panel = response.panel else { break }
     if json {
-        printJSON(panel)
-    } else if command == "panel" {
+        struct PressOutput: Encodable {
+            let message: String?
+            let panel: PanelSummary?
+        }
+        if command == "press" {
+            printJSON(PressOutput(message: response.message, panel: response.panel))
+        } else if let panel = response.panel {
+            printJSON(panel)
+        }
+    } else if command == "press" {
+        print(printable(response.message ?? "pressed"))
+    } else if let panel = response.panel {
         printPanel(panel)
     }
 default:

@@ -92,8 +92,11 @@ class TestPanel:
         daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] == "done")
 
         ejected = daemon.ctl("press", "eject")
+        as_json = json.loads(daemon.ctl("press", "eject", "--json").stdout)
 
         assert ejected.stdout.strip() == "ejected virtual0"
+        assert as_json["message"] == "ejected virtual0"
+        assert as_json["panel"]["activity"] == "idle"
 
     def test_unknown_button_is_invalid_command_line(self, daemon):
         result = daemon.ctl("press", "open", check=False)
