@@ -33,7 +33,8 @@ extension ConfigurationKey {
     static let panelBoard = ConfigurationKey(
         name: "panel_board", option: "--panel-board", aliases: [], placeholder: "FILE",
         summary: "board file that maps the front panel's LEDs and buttons to GPIO chips and "
-            + "lines, such as board/raspberry-pi-4.conf; needed for panel = gpio",
+            + "lines, such as a copy of board/raspberry-pi-4.conf; needed for panel = gpio, "
+            + "and a relative path starts at the daemon's working directory",
         allowed: "empty, or a file path without control characters", inEffect: true,
         apply: { text, configuration in
             guard
