@@ -62,11 +62,14 @@ let package = Package(
             name: "JobEngine",
             dependencies: ["PatientStore", "MediaHardware", "MediaCenterCore"]),
         .target(name: "ControlProtocol", dependencies: ["MediaCenterCore"]),
+        .target(name: "FrontPanel", dependencies: ["MediaCenterCore"]),
+        .target(name: "GpioPanel", dependencies: ["CGpiod", "FrontPanel", "MediaCenterCore"]),
         .target(
             name: "Appliance",
             dependencies: [
                 "DicomNetwork", "PatientStore", "FileSetBuilder", "MediaHardware", "DiscBurner",
-                "JobEngine", "ControlProtocol", "MediaCenterCore", "CSystemd",
+                "JobEngine", "ControlProtocol", "MediaCenterCore", "CSystemd", "FrontPanel",
+                "GpioPanel",
             ]),
         .executableTarget(name: "mediacenterd", dependencies: ["Appliance"]),
         .executableTarget(
@@ -83,7 +86,11 @@ let package = Package(
         .testTarget(name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware", "TestSupport"]),
         .testTarget(
             name: "ApplianceTests",
-            dependencies: ["Appliance", "ControlProtocol", "DicomNetwork", "TestSupport"]),
+            dependencies: [
+                "Appliance", "ControlProtocol", "DicomNetwork", "TestSupport", "FrontPanel",
+                "JobEngine", "MediaHardware", "PatientStore",
+            ]),
+        .testTarget(name: "FrontPanelTests", dependencies: ["FrontPanel", "GpioPanel"]),
         .testTarget(
             name: "JobEngineTests",
             dependencies: [

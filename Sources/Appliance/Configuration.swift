@@ -69,6 +69,12 @@ public struct Configuration: Sendable, Equatable {
     /// The viewer's program that `AUTORUN.INF` starts, relative to `viewerFolder` with `/`
     /// between names; empty for no `AUTORUN.INF`.
     public var viewerAutorun = ""
+    /// The front panel's backend.
+    public var panel = PanelBackend.simulated
+    /// The board file that maps the panel's LEDs and buttons to GPIO lines; empty for none.
+    public var panelBoard = ""
+    /// The daemon's reaction when the GPIO panel cannot be opened.
+    public var panelFallback = PanelFallback.simulated
 
     /// Makes the built-in defaults.
     public init() {}

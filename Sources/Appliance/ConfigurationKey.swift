@@ -238,6 +238,9 @@ extension ConfigurationKey {
             format: { $0.logLevel.description }),
         viewerFolder,
         viewerAutorun,
+        panel,
+        panelBoard,
+        panelFallback,
     ]
 
     /// Makes a key whose value is a whole number in `range`.

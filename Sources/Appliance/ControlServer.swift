@@ -12,18 +12,21 @@ public final class ControlServer: Sendable {
     private let store: PatientStore
     private let engine: JobQueue
     private let accessControl: AccessControl?
+    /// The front panel that the `panel` and `press` commands use, or nil.
+    let panel: PanelService?
     private let status: @Sendable () -> [String: String]
     private let logger = Logger(label: "control")
     private let listener = Mutex<UnixSocket?>(nil)
     private let stopped = DispatchSemaphore(value: 0)
 
-    /// Makes the server; `accessControl` is what the `aet-*` commands change, and nil
-    /// makes them fail.
+    /// Makes the server; `accessControl` is what the `aet-*` commands change, and `panel`
+    /// what `panel` and `press` use. Nil makes those commands fail.
     public init(
         path: String, store: PatientStore, engine: JobQueue,
-        accessControl: AccessControl? = nil,
+        accessControl: AccessControl? = nil, panel: PanelService? = nil,
         status: @escaping @Sendable () -> [String: String]
     ) {
+        self.panel = panel
         self.path = path
         self.store = store
         self.engine = engine
@@ -119,6 +122,8 @@ public final class ControlServer: Sendable {
                 return ControlResponse(ok: true, status: status())
             case "aet-list", "aet-add", "aet-remove":
                 return try respondToAccessList(request)
+            case "panel", "press":
+                return try respondToPanel(request)
             default:
                 return .failure("unknown command '\(request.command)'; see mediacenterctl --help")
             }

@@ -78,6 +78,7 @@ public enum Daemon {
     private struct Running {
         let scp: StorageSCP
         let control: ControlServer
+        let panel: PanelService
         let engine: JobQueue
         /// The descriptor holding the data directory's lock.
         let lock: Int32
@@ -85,6 +86,7 @@ public enum Daemon {
         func stop() {
             scp.stop()
             control.stop()
+            panel.stop()
             engine.stop()
             close(lock)
         }
@@ -162,11 +164,20 @@ public enum Daemon {
                     + "sending systems with mediacenterctl aet add AET HOST")
         }
 
+        // The front panel: LEDs that follow the store and the drive, buttons that act on
+        // the engine, and the console's panel and press commands.
+        let panel = PanelService(
+            hardware: try PanelService.openHardware(configuration, logger: logger),
+            store: store, engine: engine, drives: drives,
+            drivesWaitingForMedia: { (changer as? ManualChanger)?.drivesWaitingForMedia ?? [] },
+            stateFile: data + "/panel.json")
+        panel.start()
+
         let listener = "\(configuration.bindAddress):\(configuration.port)"
         let aeTitles = configuration.aeTitles.joined(separator: ",")
         let control = ControlServer(
             path: data + "/" + controlSocketName, store: store, engine: engine,
-            accessControl: accessControl,
+            accessControl: accessControl, panel: panel,
             status: {
                 [
                     "version": ImplementationIdentity.productVersion,
@@ -185,6 +196,7 @@ public enum Daemon {
             try scp.start()
         } catch {
             control.stop()
+            panel.stop()
             engine.stop()
             throw error
         }
@@ -193,7 +205,7 @@ public enum Daemon {
         logger.notice(
             "mediacenterd \(ImplementationIdentity.productVersion) ready",
             ["listener": listener, "ae.titles": aeTitles, "data.dir": data])
-        return Running(scp: scp, control: control, engine: engine, lock: lock)
+        return Running(scp: scp, control: control, panel: panel, engine: engine, lock: lock)
     }
 
     /// Takes an exclusive `flock(2)` on a lock file in the data directory, so a second

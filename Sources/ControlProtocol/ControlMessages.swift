@@ -3,8 +3,8 @@ import MediaCenterCore
 
 /// A request from `mediacenterctl` to the daemon: one JSON object per connection.
 public struct ControlRequest: Codable, Sendable, Equatable {
-    /// The command: `jobs`, `burn`, `retry`, `status`, `aet-list`, `aet-add` or
-    /// `aet-remove`.
+    /// The command: `jobs`, `burn`, `retry`, `status`, `aet-list`, `aet-add`,
+    /// `aet-remove`, `panel` or `press`.
     public var command: String
     /// For `aet-add` and `aet-remove`: the remote AE; `aet-remove` uses its title only.
     public var remoteAE: RemoteAE?
@@ -14,12 +14,18 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var patientID: String?
     /// For `burn`: finish every receiving collection.
     public var all: Bool?
+    /// For `press`: the front panel button, `burn`, `eject` or `cancel`.
+    public var button: String?
+    /// For `press`: hold the button for a long press.
+    public var long: Bool?
 
     public init(
         command: String, patientID: String? = nil, all: Bool? = nil, job: Int64? = nil,
-        remoteAE: RemoteAE? = nil
+        remoteAE: RemoteAE? = nil, button: String? = nil, long: Bool? = nil
     ) {
         self.command = command
+        self.button = button
+        self.long = long
         self.remoteAE = remoteAE
         self.job = job
         self.patientID = patientID
@@ -122,13 +128,19 @@ public struct ControlResponse: Codable, Sendable {
     /// For the `aet-*` commands: whether the daemon applies the access list; false is the
     /// open mode, in which every calling AE title is accepted.
     public var accessControl: Bool?
+    /// For `panel` and `press`: the front panel's LEDs and the state they show.
+    public var panel: PanelSummary?
+    /// For `press`: what the press did.
+    public var message: String?
 
     public init(
         ok: Bool, error: String? = nil, jobs: [JobSummary]? = nil, queued: [Int64]? = nil,
         status: [String: String]? = nil, remoteAEs: [RemoteAE]? = nil,
-        accessControl: Bool? = nil
+        accessControl: Bool? = nil, panel: PanelSummary? = nil, message: String? = nil
     ) {
         self.ok = ok
+        self.panel = panel
+        self.message = message
         self.remoteAEs = remoteAEs
         self.accessControl = accessControl
         self.error = error
@@ -140,6 +152,29 @@ public struct ControlResponse: Codable, Sendable {
     /// Makes a failed reply with `message`.
     public static func failure(_ message: String) -> ControlResponse {
         ControlResponse(ok: false, error: message)
+    }
+}
+
+/// The front panel as the console shows it.
+public struct PanelSummary: Codable, Sendable, Equatable {
+    /// Each LED by name (`ready`, `busy`, `error`, `media_needed`) with its state: `on`,
+    /// `off` or `blinking`.
+    public var leds: [String: String]
+    /// The appliance's activity: `starting`, `no-drive`, `media-needed`, `burning`,
+    /// `queued`, `receiving` or `idle`.
+    public var activity: String
+    /// Whether a job failed that a long press of cancel has not acknowledged yet.
+    public var errorUnacknowledged: Bool
+    /// The panel's hardware: `simulated` or `gpio`.
+    public var backend: String
+
+    public init(
+        leds: [String: String], activity: String, errorUnacknowledged: Bool, backend: String
+    ) {
+        self.leds = leds
+        self.activity = activity
+        self.errorUnacknowledged = errorUnacknowledged
+        self.backend = backend
     }
 }
 

@@ -23,6 +23,11 @@ let usage = """
                                      IPv6 address, a subnet such as 10.1.2.0/24, or a
                                      host name; N is the port it accepts associations on
       aet remove AET                 take AET off the access list
+      panel [--json]                 show the front panel's LEDs: on, off or blinking
+      press burn|eject|cancel [--long] [--json]
+                                     press a front panel button; burn finishes every
+                                     receiving collection, eject opens an idle drive,
+                                     cancel --long acknowledges a failed job
 
     Options:
       --data-dir DIR                 the daemon's data directory (default /var/lib/mediacenter)
@@ -47,6 +52,8 @@ var job: Int64?
 var positional: [String] = []
 var port: Int?
 var aeDescription = ""
+var button: String?
+var long = false
 
 while let argument = arguments.popFirst() {
     switch argument {
@@ -79,11 +86,20 @@ while let argument = arguments.popFirst() {
             fail("missing value for --description", code: 2)
         }
         aeDescription = value
+    case "--long":
+        long = true
     case "aet" where command == nil:
         command = argument
-    case "jobs", "burn", "status", "retry":
+    case "jobs", "burn", "status", "retry", "panel", "press":
         guard command == nil else { fail("only one command at a time; see --help", code: 2) }
         command = argument
+        if argument == "press" {
+            let buttons = ["burn", "eject", "cancel"]
+            guard let value = arguments.popFirst(), buttons.contains(value) else {
+                fail("press needs a button: burn, eject or cancel", code: 2)
+            }
+            button = value
+        }
         if argument == "retry" {
             guard let value = arguments.popFirst(), let number = Int64(value) else {
                 fail("retry needs a job number, as mediacenterctl jobs lists it", code: 2)
@@ -109,6 +125,8 @@ case "burn":
     request = ControlRequest(command: "burn", patientID: patientID, all: all ? true : nil)
 case "retry":
     request = ControlRequest(command: "retry", job: job)
+case "press":
+    request = ControlRequest(command: "press", button: button, long: long ? true : nil)
 case "aet":
     switch (positional.first, positional.count) {
     case ("list", 1):
@@ -129,6 +147,9 @@ case "aet":
     }
 default:
     request = ControlRequest(command: command)
+}
+if long && command != "press" {
+    fail("--long applies only to press; see mediacenterctl --help", code: 2)
 }
 
 /// Sends `request` and returns the daemon's reply, or exits with code 3.
@@ -171,6 +192,20 @@ func column(_ raw: String, _ width: Int) -> String {
     return text.count > width
         ? String(text.prefix(width - 1)) + "~"
         : text.padding(toLength: width, withPad: " ", startingAt: 0)
+}
+
+/// Prints the LEDs one per line in panel order, then what they show, within 80 columns.
+func printPanel(_ panel: PanelSummary) {
+    print(column("LED", 16) + "STATE")
+    for name in ["ready", "busy", "error", "media_needed"] {
+        print(column(name, 16) + (panel.leds[name] ?? "unknown"))
+    }
+    let error =
+        panel.errorUnacknowledged
+        ? "a failed job waits to be acknowledged (press cancel --long)"
+        : "no failed job to acknowledge"
+    print("State: \(printable(panel.activity)); \(error).")
+    print("Panel: \(printable(panel.backend)).")
 }
 
 switch command {
@@ -244,6 +279,22 @@ case "aet":
                         + String(printable(entry.description).prefix(27)))
             }
         }
+    }
+case "panel", "press":
+    if json {
+        struct PressOutput: Encodable {
+            let message: String?
+            let panel: PanelSummary?
+        }
+        if command == "press" {
+            printJSON(PressOutput(message: response.message, panel: response.panel))
+        } else if let panel = response.panel {
+            printJSON(panel)
+        }
+    } else if command == "press" {
+        print(printable(response.message ?? "pressed"))
+    } else if let panel = response.panel {
+        printPanel(panel)
     }
 default:
     break

@@ -117,6 +117,21 @@ import Testing
             key: "viewer_autorun",
             accepted: [("", ""), ("VIEWER.EXE", "VIEWER.EXE"), ("BIN/START", "BIN/START")],
             rejected: ["/VIEWER.EXE", "viewer.exe", "BIN\\VIEWER.EXE", "../X.EXE", "A//B.EXE"]),
+        Case(
+            key: "panel",
+            accepted: [("simulated", "simulated"), ("gpio", "gpio"), ("GPIO", "gpio")],
+            rejected: ["", "libgpiod", "sim"]),
+        Case(
+            key: "panel_board",
+            accepted: [
+                ("", ""), ("/etc/mediacenter/board.conf", "/etc/mediacenter/board.conf"),
+                ("board/raspberry-pi-4.conf", "board/raspberry-pi-4.conf"),
+            ],
+            rejected: ["/etc/board\u{7}.conf"]),
+        Case(
+            key: "panel_fallback",
+            accepted: [("simulated", "simulated"), ("none", "none"), ("NONE", "none")],
+            rejected: ["", "stop", "off"]),
     ]
 
     /// Parses `key = value` as the only line of a configuration file.
@@ -208,7 +223,8 @@ import Testing
             "changer": "simulated",
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
             "consistency_flag": "0000", "log_level": "info", "viewer_folder": "",
-            "viewer_autorun": "",
+            "viewer_autorun": "", "panel": "simulated", "panel_board": "",
+            "panel_fallback": "simulated",
         ]
 
         for key in ConfigurationKey.all {
@@ -237,6 +253,9 @@ import Testing
             max_consecutive_rejects = 5
             consistency_flag = FFFF
             log_level = debug
+            panel = gpio
+            panel_board = /etc/mediacenter/board.conf
+            panel_fallback = none
             """
         var configuration = Configuration()
         try configuration.apply(ConfigurationFile.parse(Array(text.utf8), path: "test.conf"))
@@ -259,6 +278,9 @@ import Testing
         #expect(configuration.maxConsecutiveRejects == 5)
         #expect(configuration.consistencyFlag == .inconsistenciesMayBePresent)
         #expect(configuration.logLevel == .debug)
+        #expect(configuration.panel == .gpio)
+        #expect(configuration.panelBoard == "/etc/mediacenter/board.conf")
+        #expect(configuration.panelFallback == PanelFallback.none)
     }
 
     @Test func storageSCPSettingsComeFromTheKeys() throws {
