@@ -123,7 +123,8 @@ public enum Daemon {
 
         let capacity = Int64(configuration.virtualDiscCapacityMiB) * 1024 * 1024
         let drive = try VirtualDrive(
-            name: "virtual0", folder: data + "/discs", capacityBytes: capacity)
+            name: "virtual0", folder: data + "/discs", capacityBytes: capacity,
+            media: configuration.virtualMedia)
         let changer = try SimulatedChanger(
             name: "simulated0", drive: drive, supply: configuration.simulatedSupply)
         let fileSets = DicomFileSets(
@@ -135,7 +136,9 @@ public enum Daemon {
             configuration: JobEngineConfiguration(
                 completionTimeout: TimeInterval(configuration.completionTimeout),
                 stagingDirectory: data + "/staging",
-                maxConsecutiveRejects: configuration.maxConsecutiveRejects))
+                maxConsecutiveRejects: configuration.maxConsecutiveRejects,
+                profileSelection: configuration.mediaProfile,
+                blankRewritable: configuration.blankRewritable))
         try engine.start()
 
         let accessControl = try AccessControl(store: store, enabled: configuration.accessControl)

@@ -16,7 +16,7 @@ extension DiscBurnerTests {
             let media = try drive.inspectMedia()
 
             #expect(
-                media == MediaInfo(profile: .virtualCD, status: .blank, capacityBytes: 1_000_000))
+                media == MediaInfo(profile: .cdr, status: .blank, capacityBytes: 1_000_000))
             #expect(drive.currentDisc.fileName == "DISC0001.iso")
             #expect(drive.currentDisc.state == .blank)
             #expect(!FileManager.default.fileExists(atPath: drive.currentDisc.path))
@@ -137,7 +137,7 @@ extension DiscBurnerTests {
             #expect(drive.currentDisc.md5 == result.md5)
             #expect(
                 try drive.inspectMedia()
-                    == MediaInfo(profile: .virtualCD, status: .written, capacityBytes: 0))
+                    == MediaInfo(profile: .cdr, status: .written, capacityBytes: 0))
         }
 
         @Test func writeLeavesNoOtherFile() throws {

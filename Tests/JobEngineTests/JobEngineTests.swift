@@ -93,6 +93,10 @@ final class ScriptedDrive: DiscDrive {
     func eject() throws {
         calls.withLock { $0.append("eject") }
     }
+
+    func erase() throws {
+        calls.withLock { $0.append("erase") }
+    }
 }
 
 @Suite struct JobEngineTests {
