@@ -357,7 +357,7 @@ public final class VirtualDrive: DiscDrive {
 
     /// The content of a `rewritable-written` disc before it is erased: 32 sectors that
     /// are no ISO 9660 image, so that a disc read back without an erase fails its check.
-    static let earlierData = [UInt8](repeating: 0xE5, count: 32 * 2048)
+    public static let earlierData = [UInt8](repeating: 0xE5, count: 32 * 2048)
 
     /// The media type of the loaded disc.
     private func profile(of record: VirtualDriveRecord) -> MediaProfile {
