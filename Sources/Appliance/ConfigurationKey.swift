@@ -175,8 +175,8 @@ extension ConfigurationKey {
         wholeNumber(
             name: "virtual_disc_capacity", option: "--virtual-disc-capacity",
             placeholder: "MIB",
-            summary: "capacity of each virtual disc, in MiB; without it 700 for CD media, "
-                + "4482 for DVD media and 23866 for BD media (virtual_media)",
+            summary: "capacity of each virtual disc, in MiB; when no file or option sets it, it "
+                + "follows virtual_media: 700 for CD, 4482 for DVD and 23866 for BD media",
             range: Configuration.virtualDiscCapacityRange, \.virtualDiscCapacityMiB),
         ConfigurationKey(
             name: "media_profile", option: "--media-profile", aliases: [],
@@ -205,7 +205,8 @@ extension ConfigurationKey {
             placeholder: "LIST",
             summary: "discs at the top of the simulated changer's input bin, separated by "
                 + "commas and taken in order, followed by as many good blanks as needed; "
-                + "the bad ones test the reject bin",
+                + "the bad ones test the reject bin, and rewritable-written is a disc of the "
+                + "rewritable kind of virtual_media (CD-RW for cd-r) that contains data",
             allowed: "1 to \(Configuration.simulatedSupplyCountRange.upperBound) of "
                 + VirtualMedium.allCases.map(\.rawValue).joined(separator: ", ")
                 + ", separated by commas",

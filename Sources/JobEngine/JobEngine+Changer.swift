@@ -163,7 +163,7 @@ extension JobEngine {
                 DiscRecord(
                     number: disc.number, count: disc.count, path: written.location,
                     bytes: written.bytesWritten, md5: written.md5, verified: true,
-                    drive: drive.name),
+                    drive: drive.name, profile: disc.profile.rawValue),
                 toCollection: id)
             try changer.printLabel(label(for: collection, disc))
             try changer.moveDisc(to: .output)

@@ -352,7 +352,7 @@ public final class JobEngine: Sendable {
             DiscRecord(
                 number: disc.number, count: disc.count, path: written.location,
                 bytes: written.bytesWritten, md5: written.md5, verified: verification.matches,
-                drive: drive.name),
+                drive: drive.name, profile: disc.profile.rawValue),
             toCollection: id)
         try drive.eject()
 

@@ -41,6 +41,7 @@ class TestProfiles:
     def test_dvd_keeps_jpeg_lossless(self, make_daemon, tmp_path):
         daemon = make_daemon("--completion-timeout", "600", "--virtual-media", "dvd-r")
         job, root = burn_one(daemon, tmp_path)
+        assert job["discs"][0]["profile"] == "STD-GEN-DVD-JPEG"
 
         path = media_file(root)
         copy = pydicom.dcmread(path)
@@ -73,7 +74,8 @@ class TestProfiles:
 
     def test_cd_decompresses_jpeg_lossless(self, make_daemon, tmp_path):
         daemon = make_daemon("--completion-timeout", "600")
-        _, root = burn_one(daemon, tmp_path)
+        job, root = burn_one(daemon, tmp_path)
+        assert job["discs"][0]["profile"] == "STD-GEN-CD"
 
         copy = pydicom.dcmread(media_file(root))
         assert copy.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
@@ -85,7 +87,8 @@ class TestProfiles:
     def test_forced_cd_profile_on_dvd_decompresses(self, make_daemon, tmp_path):
         daemon = make_daemon("--completion-timeout", "600", "--virtual-media", "dvd+r",
                              "--media-profile", "STD-GEN-CD")
-        _, root = burn_one(daemon, tmp_path)
+        job, root = burn_one(daemon, tmp_path)
+        assert job["discs"][0]["profile"] == "STD-GEN-CD"
 
         copy = pydicom.dcmread(media_file(root))
         assert copy.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
