@@ -121,8 +121,9 @@ public final class LibburnDrive {
 
     /// Erases the medium with a fast blank (`burn_disc_erase`) and waits until the drive is
     /// idle again. libburn 1.5.4 blanks only real drives and write-only `stdio:` files, and
-    /// on a real drive only CD-RW and DVD-RW media or media that it reports full. The
-    /// drive learns the medium's new state only when it is grabbed again.
+    /// its `burn_disc_erase` accepts on a real drive only CD-RW and DVD-RW media, or other
+    /// media that it reports full. The drive learns the medium's new state only when it is
+    /// grabbed again.
     /// - Throws: `MediaCenterError` with `.mediaFailure` and libburn's messages when
     ///   libburn rejects the erase or reports an error during it.
     public func erase() throws {
