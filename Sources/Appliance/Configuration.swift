@@ -58,8 +58,8 @@ public struct Configuration: Sendable, Equatable {
     public var virtualDiscCapacitySetting: Int? = nil
     /// The media type of the virtual drive's discs.
     public var virtualMedia = MediaProfile.cdr
-    /// How the application profile of each disc set is chosen: from the first blank's
-    /// media type, or STD-GEN-CD on every medium.
+    /// The rule that chooses the application profile of each disc set: the first blank's
+    /// media type decides, or STD-GEN-CD on every medium.
     public var mediaProfile = ProfileSelection.automatic
     /// Whether a rewritable disc that contains data is erased before it is written, rather
     /// than rejected.

@@ -36,8 +36,8 @@ public struct DiscSummary: Codable, Sendable, Equatable {
     public var count: Int
     public var bytes: Int64
     public var md5: String
-    /// The application profile of the disc's file-set, such as `STD-GEN-DVD-JPEG`; absent
-    /// for discs written before it was recorded.
+    /// The application profile of the disc's file-set, such as `STD-GEN-DVD-JPEG`. It is
+    /// absent for discs written before the store recorded it.
     public var profile: String?
 
     public init(

@@ -359,12 +359,13 @@ public final class VirtualDrive: DiscDrive {
     /// are no ISO 9660 image, so that a disc read back without an erase fails its check.
     public static let earlierData = [UInt8](repeating: 0xE5, count: 32 * 2048)
 
-    /// The media type of the loaded disc.
+    /// Returns the media type of the loaded disc.
     private func profile(of record: VirtualDriveRecord) -> MediaProfile {
         record.medium == .rewritableWritten ? Self.rewritableKind(of: media) : media
     }
 
-    /// The rewritable media type of the same family as `media`, such as CD-RW for CD-R.
+    /// Returns the rewritable media type of the same family as `media`, such as CD-RW for
+    /// CD-R.
     static func rewritableKind(of media: MediaProfile) -> MediaProfile {
         switch media {
         case .cdr, .cdrw: .cdrw
@@ -375,14 +376,15 @@ public final class VirtualDrive: DiscDrive {
         }
     }
 
-    /// The capacity of a blank disc of `media` unless the caller sets one, in bytes: 700 MiB
-    /// for CD media, and the capacity of single-layer DVD+R (2,295,104 sectors, the smaller
-    /// of DVD+R and DVD-R) and BD-R (12,219,392 sectors) media, rounded down to whole MiB.
+    /// Returns the capacity of a blank disc of `media` unless the caller sets one, in bytes.
+    /// It is 700 MiB for CD media. DVD and BD media get the capacity of single-layer DVD+R
+    /// (2,295,104 sectors, less than DVD-R) and BD-R (12,219,392 sectors), rounded down to
+    /// whole MiB.
     public static func defaultCapacityBytes(for media: MediaProfile) -> Int64 {
         Int64(defaultCapacityMiB(for: media)) * 1024 * 1024
     }
 
-    /// ``defaultCapacityBytes(for:)`` in MiB: 700, 4482 or 23866.
+    /// Returns ``defaultCapacityBytes(for:)`` in MiB: 700, 4482 or 23866.
     public static func defaultCapacityMiB(for media: MediaProfile) -> Int {
         switch media {
         case .cdr, .cdrw, .unknown: 700

@@ -14,7 +14,7 @@ public struct JobEngineConfiguration: Sendable {
     /// after. One more reject stops the job.
     public var maxConsecutiveRejects: Int
 
-    /// How the application profile of each disc set is chosen.
+    /// The rule that chooses the application profile of each disc set.
     public var profileSelection: ProfileSelection
     /// Whether a rewritable disc that contains data is erased before it is written. When
     /// false, such a disc is rejected like any disc that is not blank.
@@ -38,7 +38,7 @@ public struct JobEngineConfiguration: Sendable {
     }
 }
 
-/// How the job engine chooses the application profile of a disc set.
+/// A rule by which the job engine chooses the application profile of a disc set.
 public enum ProfileSelection: Sendable, Equatable {
     /// The profile of the first blank's media type (`MediaProfile.applicationProfile`).
     case automatic
@@ -420,8 +420,8 @@ public final class JobEngine: Sendable {
         try drive.erase()
     }
 
-    /// The reason a rewritable disc that contains data is not used while `blankRewritable`
-    /// is off, naming the configuration key that changes it.
+    /// Returns the reason a rewritable disc that contains data is not used while
+    /// `blankRewritable` is off, naming the configuration key that changes it.
     func rewritableNotErasedReason(_ media: MediaInfo) -> String {
         "the disc is not blank: the \(media.profile.rawValue) contains data and "
             + "blank_rewritable is off; set blank_rewritable = on to erase such discs, or load "

@@ -29,12 +29,6 @@ public enum ApplicationProfile: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Whether the builder keeps an instance received as JPEG Lossless SV1 compressed. The
-    /// lossy JPEG syntaxes the profile allows are never received, so they need no rule.
-    public var keepsJPEGLossless: Bool {
-        self != .generalPurposeCD
-    }
-
     /// The name of the profile's media in messages and README.TXT, such as `CD-R`.
     public var mediaName: String {
         switch self {

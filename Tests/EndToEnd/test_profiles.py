@@ -1,6 +1,6 @@
 """End to end: the application profile of a disc follows the virtual drive's media type and
 media_profile, and a rewritable disc that contains data is erased or rejected as
-blank_rewritable says."""
+blank_rewritable sets."""
 
 import subprocess
 from pathlib import Path

@@ -92,7 +92,8 @@ import Testing
         }
     }
 
-    /// The files outside `DICOM` and the DICOMDIR and README.TXT, relative to `root`.
+    /// Returns the files outside `DICOM`, other than DICOMDIR and README.TXT, relative to
+    /// `root`.
     private func webFiles(_ root: String) throws -> [String] {
         let enumerator = FileManager.default.enumerator(atPath: root)
         var files: [String] = []

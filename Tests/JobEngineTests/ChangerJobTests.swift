@@ -17,7 +17,7 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
 
     private struct State {
         var supply: [VirtualMedium]
-        /// The media types of the discs to load, in order; CD-R after them.
+        /// The media types of the discs to load, in order. CD-R follows them.
         var mediaTypes: [MediaProfile]
         var loaded: VirtualMedium?
         var loadedType = MediaProfile.cdr

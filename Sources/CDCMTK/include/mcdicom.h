@@ -274,7 +274,7 @@ typedef struct mcd_media_file_options {
 
 /* Reads the stored instance at `source_path` and writes it to `destination_path` as a PS3.10
  * file with a new File Meta Information. An instance stored in JPEG Lossless SV1 keeps that
- * transfer syntax when `options->profile` is a JPEG profile; every other instance is
+ * transfer syntax when `options->profile` is a JPEG profile. Every other instance is
  * written in Explicit VR Little Endian. The source may be
  * Implicit VR LE, Explicit VR LE or BE, Deflated Explicit VR LE, JPEG Lossless (processes
  * 14 and 14 SV1), RLE Lossless or JPEG-LS Lossless, and is decompressed without loss.
