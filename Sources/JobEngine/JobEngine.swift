@@ -377,22 +377,22 @@ public final class JobEngine: Sendable {
         try? changer.moveDisc(to: .reject)
     }
 
-    /// Makes sure a blank disc is loaded: a written disc left in the drive is ejected once,
-    /// which on a virtual drive loads the next blank. A rewritable disc that contains data
-    /// after that is erased when `blankRewritable` is set.
+    /// Makes sure a blank disc is loaded. A rewritable disc that contains data is erased
+    /// when `blankRewritable` is set, and fails the job naming that key when it is not.
+    /// Another written disc left in the drive is ejected once, which on a virtual drive
+    /// loads the next blank.
     /// - Returns: the blank medium.
     @discardableResult
     private func prepareBlank() throws -> MediaInfo {
         var media = try drive.inspectMedia()
-        if media.status == .written {
-            try drive.eject()
-            media = try drive.inspectMedia()
-        }
         if media.status == .written, media.profile.isRewritable {
             guard configuration.blankRewritable else {
                 throw MediaCenterError(.mediaFailure, rewritableNotErasedReason(media))
             }
             try eraseRewritable(media)
+            media = try drive.inspectMedia()
+        } else if media.status == .written {
+            try drive.eject()
             media = try drive.inspectMedia()
         }
         guard media.status == .blank else {
