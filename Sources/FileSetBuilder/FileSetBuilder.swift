@@ -10,9 +10,10 @@ private let logger = Logger(label: "fileset")
 /// The folder gets `DICOMDIR` and `README.TXT` at its root and one PS3.10 file per instance
 /// at `DICOM/STnnnnnn/SEnnnnnn/IMnnnnnn` with this product's File Meta Information. Media
 /// files are in Explicit VR Little Endian, except that the JPEG profiles keep an instance
-/// received as JPEG Lossless SV1 in that transfer syntax. `INDEX.HTM` and the `IHE_PDI` folder (`WebContent`) show the
-/// patient's studies in a web browser, and a configured viewer program goes to `VIEWER`
-/// (`ViewerPayload`). Pixel data are decompressed losslessly where needed. Instances
+/// received as JPEG Lossless SV1 in that transfer syntax. `INDEX.HTM` and the `IHE_PDI`
+/// folder (`WebContent`) show the patient's studies in a web browser, and a configured
+/// viewer program goes to `VIEWER` (`ViewerPayload`). Pixel data are decompressed
+/// losslessly where the profile needs it. Instances
 /// that lack a DICOMDIR key get the values of `GeneratedKeys` and the plan. The finished
 /// file-set is read back and checked before `build` returns.
 public struct FileSetBuilder: Sendable {

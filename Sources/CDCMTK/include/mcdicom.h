@@ -318,9 +318,9 @@ mcd_dicomdir *mcd_dicomdir_create(
  * below the file-set root) to the record hierarchy: PATIENT, STUDY, SERIES and the
  * record type that fits its SOP class (IMAGE, SR DOCUMENT, RT PLAN, PRESENTATION,
  * WAVEFORM, SPECTROSCOPY and the others DCMTK's DicomDirInterface supports). The file must be
- * in a transfer syntax of the DICOMDIR's profile. Returns MCD_ERROR_UNSUPPORTED, with DCMTK's reasons in the
- * message, when the file does not meet the profile (a SOP class the profile does not
- * take, a required attribute missing).
+ * in a transfer syntax of the DICOMDIR's profile. Returns MCD_ERROR_UNSUPPORTED, with
+ * DCMTK's reasons in the message, when the file does not meet the profile (a SOP class the
+ * profile does not take, a required attribute missing).
  * DCMTK 3.6.7 rejects some current SOP classes for this profile: the RT Second Generation
  * classes after C-Arm Photon-Electron Radiation and the Encapsulated OBJ and MTL documents.
  * The shim checks files of these classes itself, with the same kind of message, and
