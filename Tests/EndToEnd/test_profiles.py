@@ -104,6 +104,14 @@ class TestProfiles:
             assert f"virtual_disc_capacity = {capacity}\n" in printed.stdout, media
 
 
+    def test_console_shows_disc_profile(self, make_daemon, tmp_path):
+        daemon = make_daemon("--completion-timeout", "600", "--virtual-media", "bd-re")
+        burn_one(daemon, tmp_path)
+
+        listing = daemon.ctl("jobs").stdout
+        assert "(verified, STD-GEN-BD-JPEG)" in listing, listing
+
+
 class TestRewritable:
     def test_written_rewritable_disc_is_erased(self, make_daemon, tmp_path):
         daemon = make_daemon("--completion-timeout", "600", "--blank-rewritable", "on",
