@@ -4,6 +4,7 @@ import FileSetBuilder
 import Foundation
 import JobEngine
 import MediaCenterCore
+import MediaHardware
 
 /// Every setting of mediacenterd, each with its built-in default.
 ///
@@ -44,8 +45,25 @@ public struct Configuration: Sendable, Equatable {
     public var spoolHighWater = 90
     /// Seconds without a new instance after which a patient counts as finished.
     public var completionTimeout = 60
-    /// Capacity of each virtual disc, in MiB.
-    public var virtualDiscCapacityMiB = 700
+    /// Capacity of each virtual disc, in MiB: the value set, or else the default of
+    /// `virtualMedia` (700 for CD media).
+    public var virtualDiscCapacityMiB: Int {
+        get {
+            virtualDiscCapacitySetting
+                ?? VirtualDrive.defaultCapacityMiB(for: virtualMedia)
+        }
+        set { virtualDiscCapacitySetting = newValue }
+    }
+    /// The capacity set in the file or on the command line, or nil for the medium's default.
+    public var virtualDiscCapacitySetting: Int? = nil
+    /// The media type of the virtual drive's discs.
+    public var virtualMedia = MediaProfile.cdr
+    /// The rule that chooses the application profile of each disc set: the first blank's
+    /// media type decides, or STD-GEN-CD on every medium.
+    public var mediaProfile = ProfileSelection.automatic
+    /// Whether a rewritable disc that contains data is erased before it is written, rather
+    /// than rejected.
+    public var blankRewritable = false
     /// The virtual drives of the embedded default, which share one changer.
     public var virtualDrives = 2
     /// What loads the drives.
@@ -96,6 +114,10 @@ public struct Configuration: Sendable, Equatable {
     /// The valid range of `maxConsecutiveRejects`.
     public static let maxConsecutiveRejectsRange = JobEngineConfiguration
         .maxConsecutiveRejectsRange
+    /// The media types `virtualMedia` takes: every type but `unknown`.
+    public static let virtualMediaTypes: [MediaProfile] = [
+        .cdr, .cdrw, .dvdr, .dvdPlusR, .dvdrw, .dvdPlusRW, .bdr, .bdre,
+    ]
     /// The valid number of entries in `simulatedSupply`.
     public static let simulatedSupplyCountRange = 1...1000
     /// The valid number of entries in `aeTitles`.

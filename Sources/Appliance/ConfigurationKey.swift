@@ -2,7 +2,9 @@ import DicomNetwork
 import DiscBurner
 import FileSetBuilder
 import Glibc
+import JobEngine
 import MediaCenterCore
+import MediaHardware
 
 /// One setting as the configuration file and the command line name it: its key, its
 /// option, what it accepts, and how it reads and writes its `Configuration` property.
@@ -158,10 +160,23 @@ extension ConfigurationKey {
             summary: "seconds without a new instance after which a patient is finished and "
                 + "queued for burning",
             range: Configuration.completionTimeoutRange, \.completionTimeout),
+        ConfigurationKey(
+            name: "virtual_media", option: "--virtual-media", aliases: [],
+            placeholder: "TYPE",
+            summary: "media type of the virtual drive's discs, which chooses their "
+                + "application profile and default capacity",
+            allowed: Configuration.virtualMediaTypes.map { $0.rawValue.lowercased() }
+                .joined(separator: ", "),
+            inEffect: true,
+            apply: { text, configuration in
+                configuration.virtualMedia = try parseVirtualMedia(text)
+            },
+            format: { $0.virtualMedia.rawValue.lowercased() }),
         wholeNumber(
             name: "virtual_disc_capacity", option: "--virtual-disc-capacity",
             placeholder: "MIB",
-            summary: "capacity of each virtual disc, in MiB (700 is a CD)",
+            summary: "capacity of each virtual disc, in MiB; when no file or option sets it, it "
+                + "follows virtual_media: 700 for CD, 4482 for DVD and 23866 for BD media",
             range: Configuration.virtualDiscCapacityRange, \.virtualDiscCapacityMiB),
         wholeNumber(
             name: "virtual_drives", option: "--virtual-drives", placeholder: "N",
@@ -183,11 +198,34 @@ extension ConfigurationKey {
             },
             format: { $0.changer.rawValue }),
         ConfigurationKey(
+            name: "media_profile", option: "--media-profile", aliases: [],
+            placeholder: "PROFILE",
+            summary: "application profile of the discs; auto takes STD-GEN-CD on CD media, "
+                + "STD-GEN-DVD-JPEG on DVD and STD-GEN-BD-JPEG on BD media, which keep JPEG "
+                + "Lossless images compressed, and STD-GEN-CD writes every disc uncompressed "
+                + "in Explicit VR Little Endian for the most widely read discs",
+            allowed: "auto or STD-GEN-CD", inEffect: true,
+            apply: { text, configuration in
+                configuration.mediaProfile = try parseProfileSelection(text)
+            },
+            format: { configuration in
+                switch configuration.mediaProfile {
+                case .automatic: "auto"
+                case .fixed(let profile): profile.rawValue
+                }
+            }),
+        onOff(
+            name: "blank_rewritable", option: "--blank-rewritable",
+            summary: "erase a rewritable disc (CD-RW, DVD-RW, DVD+RW, BD-RE) that contains "
+                + "data before writing it; off rejects such a disc",
+            inEffect: true, \.blankRewritable),
+        ConfigurationKey(
             name: "simulated_supply", option: "--simulated-supply", aliases: [],
             placeholder: "LIST",
             summary: "discs at the top of the simulated changer's input bin, separated by "
                 + "commas and taken in order, followed by as many good blanks as needed; "
-                + "the bad ones test the reject bin",
+                + "the bad ones test the reject bin, and rewritable-written is a disc of the "
+                + "rewritable kind of virtual_media (CD-RW for cd-r) that contains data",
             allowed: "1 to \(Configuration.simulatedSupplyCountRange.upperBound) of "
                 + VirtualMedium.allCases.map(\.rawValue).joined(separator: ", ")
                 + ", separated by commas",
@@ -393,6 +431,29 @@ private func parseSupply(_ text: String) throws -> [VirtualMedium] {
             throw InvalidValue(reason: "entry \(index + 1) \"\(name)\" is not a known medium")
         }
         return medium
+    }
+}
+
+private func parseVirtualMedia(_ text: String) throws -> MediaProfile {
+    let name = text.lowercased()
+    guard let media = Configuration.virtualMediaTypes.first(where: {
+        $0.rawValue.lowercased() == name
+    }) else {
+        throw InvalidValue()
+    }
+    return media
+}
+
+private func parseProfileSelection(_ text: String) throws -> ProfileSelection {
+    switch text.uppercased() {
+    case "AUTO": return .automatic
+    case ApplicationProfile.generalPurposeCD.rawValue: return .fixed(.generalPurposeCD)
+    case ApplicationProfile.generalPurposeDVDJPEG.rawValue,
+        ApplicationProfile.generalPurposeBDJPEG.rawValue:
+        throw InvalidValue(
+            reason: "\(text.uppercased()) is chosen by auto on its own media and cannot be "
+                + "forced on others")
+    default: throw InvalidValue()
     }
 }
 

@@ -182,7 +182,7 @@ extension JobSummary {
             discs: record.discs.map {
                 DiscSummary(
                     path: $0.path, verified: $0.verified, number: $0.number, count: $0.count,
-                    bytes: $0.bytes, md5: $0.md5)
+                    bytes: $0.bytes, md5: $0.md5, profile: $0.profile)
             },
             rejects: record.rejects.map {
                 RejectSummary(

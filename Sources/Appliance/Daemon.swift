@@ -128,7 +128,7 @@ public enum Daemon {
         let drives = try (0..<configuration.virtualDrives).map { number in
             try VirtualDrive(
                 name: "virtual\(number)", folder: data + "/discs/virtual\(number)",
-                capacityBytes: capacity)
+                capacityBytes: capacity, media: configuration.virtualMedia)
         }
         let changer: any DiscChanger =
             switch configuration.changer {
@@ -145,7 +145,9 @@ public enum Daemon {
         let engineConfiguration = JobEngineConfiguration(
             completionTimeout: TimeInterval(configuration.completionTimeout),
             stagingDirectory: data + "/staging",
-            maxConsecutiveRejects: configuration.maxConsecutiveRejects)
+            maxConsecutiveRejects: configuration.maxConsecutiveRejects,
+            profileSelection: configuration.mediaProfile,
+            blankRewritable: configuration.blankRewritable)
         let engine = JobQueue(
             engines: drives.map { drive in
                 JobEngine(

@@ -35,7 +35,8 @@ public struct DicomFileSets: FileSetMaking {
             instances: instances,
             patientID: plan.collection.patientIDGenerated ? plan.collection.patientID : nil,
             sourceAETitle: sourceAETitle, fileSetID: "MEDIACENTER\(plan.collection.id % 100_000)",
-            discNumber: plan.discNumber, discCount: plan.discCount, createdAt: Date())
+            discNumber: plan.discNumber, discCount: plan.discCount, createdAt: Date(),
+            profile: plan.profile)
         let result = try FileSetBuilder(consistencyFlag: consistencyFlag, viewer: viewer).build(
             fileSet, into: directory)
         return result.files.map(\.byteCount)

@@ -1,5 +1,6 @@
-// Media files in Explicit VR Little Endian, the DICOMDIR of a file-set, and a reader that
-// lists a written DICOMDIR's records with their byte offsets so that they can be checked.
+// Media files in a transfer syntax of the file-set's profile, the DICOMDIR of a file-set,
+// and a reader that lists a written DICOMDIR's records with their byte offsets so that they
+// can be checked.
 
 #include "mcdicom.h"
 #include "shim_support.h"
@@ -149,14 +150,33 @@ bool isLosslesslyConvertible(E_TransferSyntax syntax) {
     }
 }
 
-std::string unsupportedSyntaxMessage(const char *path, E_TransferSyntax syntax) {
+const char *profileName(mcd_profile profile) {
+    switch (profile) {
+    case MCD_PROFILE_GENERAL_DVD_JPEG: return "STD-GEN-DVD-JPEG";
+    case MCD_PROFILE_GENERAL_BD_JPEG: return "STD-GEN-BD-JPEG";
+    default: return "STD-GEN-CD";
+    }
+}
+
+// The transfer syntax a media file of `profile` gets for an instance stored in `original`.
+// The JPEG profiles also allow lossy JPEG, but the Storage SCP never accepts it, so only
+// JPEG Lossless SV1 stays as received.
+E_TransferSyntax mediaFileSyntax(mcd_profile profile, E_TransferSyntax original) {
+    const bool jpegProfile =
+        profile == MCD_PROFILE_GENERAL_DVD_JPEG || profile == MCD_PROFILE_GENERAL_BD_JPEG;
+    if (jpegProfile && original == EXS_JPEGProcess14SV1) return EXS_JPEGProcess14SV1;
+    return EXS_LittleEndianExplicit;
+}
+
+std::string unsupportedSyntaxMessage(
+    const char *path, E_TransferSyntax syntax, mcd_profile profile) {
     DcmXfer transfer(syntax);
     std::string reason = transfer.isLossy()
         ? "it is lossy, and a decoded copy must not be passed off as the original"
         : "DCMTK 3.6.7 has no decoder for it";
     return std::string(path) + " has transfer syntax " + transferSyntaxName(syntax)
-        + ", which cannot go on a STD-GEN-CD disc (Explicit VR Little Endian only): "
-        + reason + "; have the sender send the instance uncompressed or lossless "
+        + ", which cannot go on a " + profileName(profile) + " disc: " + reason
+        + "; have the sender send the instance uncompressed or lossless "
         + "(JPEG Lossless, RLE or JPEG-LS Lossless)";
 }
 
@@ -185,7 +205,7 @@ OFCondition setIdentity(
 // fclose, so a disk that fills up during the last flush would otherwise go unnoticed.
 int writeFile(
     DcmFileFormat &file, const char *path, E_EncodingType encoding, E_GrpLenEncoding groupLength,
-    mcd_error *error) {
+    mcd_error *error, E_TransferSyntax syntax = EXS_LittleEndianExplicit) {
     offile_off_t expected = 0;
     OFCondition status;
     {
@@ -198,7 +218,7 @@ int writeFile(
         }
         DcmWriteCache cache;
         file.transferInit();
-        status = file.write(stream, EXS_LittleEndianExplicit, encoding, &cache, groupLength,
+        status = file.write(stream, syntax, encoding, &cache, groupLength,
             EPD_noChange, 0, 0, 0, EWM_dontUpdateMeta);
         file.transferEnd();
         stream.flush();
@@ -302,10 +322,12 @@ int loadSource(const char *path, DcmFileFormat &file, mcd_error *error) {
 
 // Brings the pixel data into Explicit VR Little Endian, decoding them when they are
 // encapsulated, and keeps only that representation in memory.
-int decodeToExplicitLittleEndian(const char *path, DcmDataset &dataset, mcd_error *error) {
+int decodeToExplicitLittleEndian(
+    const char *path, DcmDataset &dataset, mcd_profile profile, mcd_error *error) {
     const E_TransferSyntax original = dataset.getOriginalXfer();
     if (!isLosslesslyConvertible(original)) {
-        mcd_set_error(error, MCD_ERROR_UNSUPPORTED, unsupportedSyntaxMessage(path, original));
+        mcd_set_error(
+            error, MCD_ERROR_UNSUPPORTED, unsupportedSyntaxMessage(path, original, profile));
         return MCD_ERROR_UNSUPPORTED;
     }
     if (DcmXfer(original).isEncapsulated()) {
@@ -338,8 +360,16 @@ int writeMediaFile(
     if (result != MCD_OK) return result;
 
     DcmDataset &dataset = *file.getDataset();
-    result = decodeToExplicitLittleEndian(sourcePath, dataset, error);
-    if (result != MCD_OK) return result;
+    const E_TransferSyntax syntax = mediaFileSyntax(options.profile, dataset.getOriginalXfer());
+    if (syntax == EXS_LittleEndianExplicit) {
+        result = decodeToExplicitLittleEndian(sourcePath, dataset, options.profile, error);
+        if (result != MCD_OK) return result;
+    } else if (!dataset.canWriteXfer(syntax, syntax)) {
+        mcd_set_error(error, MCD_ERROR_UNSUPPORTED,
+            std::string(sourcePath) + " cannot be written in " + transferSyntaxName(syntax)
+                + " as it was received");
+        return MCD_ERROR_UNSUPPORTED;
+    }
 
     result = fillKeys(dataset, options, error);
     if (result != MCD_OK) return result;
@@ -348,7 +378,7 @@ int writeMediaFile(
     // file, not the media file, so a new one replaces it.
     DcmMetaInfo &meta = *file.getMetaInfo();
     meta.clear();
-    OFCondition status = file.validateMetaInfo(EXS_LittleEndianExplicit, EWM_createNewMeta);
+    OFCondition status = file.validateMetaInfo(syntax, EWM_createNewMeta);
     if (status.good()) {
         status = setIdentity(meta, options.implementation_class_uid,
             options.implementation_version_name, options.source_ae_title);
@@ -363,7 +393,7 @@ int writeMediaFile(
     result = createExclusively(destinationPath, error);
     if (result != MCD_OK) return result;
     created = true;
-    result = writeFile(file, destinationPath, EET_ExplicitLength, EGL_recalcGL, error);
+    result = writeFile(file, destinationPath, EET_ExplicitLength, EGL_recalcGL, error, syntax);
     if (result != MCD_OK) ::unlink(destinationPath);
     return result;
 }
@@ -541,10 +571,12 @@ const DcmTagKey *missingTypeOneKey(DcmItem &dataset, E_DirRecType recordType) {
 }
 
 // Checks that the file at `relativePath` below `root` can get the records of
-// `recordType`: a valid file ID, Explicit VR Little Endian and the type 1 keys.
+// `recordType`: a valid file ID, Explicit VR Little Endian and the type 1 keys. The JPEG
+// profiles allow more transfer syntaxes, but the files of shimRecordedClasses have no
+// pixel data, so the builder always writes them in Explicit VR Little Endian.
 int checkShimRecordedFile(
     DicomDirInterface &interface, const std::string &root, const char *relativePath,
-    E_DirRecType recordType, mcd_error *error) {
+    E_DirRecType recordType, mcd_profile profile, mcd_error *error) {
     {
         MessageCapture capture;
         if (!interface.isFilenameValid(relativePath)) {
@@ -562,7 +594,8 @@ int checkShimRecordedFile(
     if (syntax != UID_LittleEndianExplicitTransferSyntax) {
         mcd_set_error(error, MCD_ERROR_UNSUPPORTED,
             std::string(relativePath) + " has transfer syntax " + syntax
-                + ", but a STD-GEN-CD file-set takes Explicit VR Little Endian only");
+                + ", but the shim records files of this SOP class in a " + profileName(profile)
+                + " file-set only in Explicit VR Little Endian");
         return MCD_ERROR_UNSUPPORTED;
     }
     const DcmTagKey *missing = missingTypeOneKey(*file.getDataset(), recordType);
@@ -711,6 +744,7 @@ struct mcd_dicomdir {
     std::string sourceAETitle;
     std::string sopInstanceUID;
     uint16_t consistencyFlag = 0;
+    mcd_profile profile = MCD_PROFILE_GENERAL_CD;
     // Files whose records the shim writes itself, in mcd_dicomdir_write.
     std::vector<ShimRecordedFile> shimRecordedFiles;
 };
@@ -781,6 +815,15 @@ int rewriteHeader(const mcd_dicomdir &dicomdir, mcd_error *error) {
     return result;
 }
 
+// DCMTK's name for `profile`.
+DicomDirInterface::E_ApplicationProfile applicationProfile(mcd_profile profile) {
+    switch (profile) {
+    case MCD_PROFILE_GENERAL_DVD_JPEG: return DicomDirInterface::AP_GeneralPurposeDVDJPEG;
+    case MCD_PROFILE_GENERAL_BD_JPEG: return DicomDirInterface::AP_GeneralPurposeBDJPEG;
+    default: return DicomDirInterface::AP_GeneralPurpose;
+    }
+}
+
 } // namespace
 
 int mcd_write_media_file(
@@ -825,6 +868,7 @@ mcd_dicomdir *mcd_dicomdir_create(
         dicomdir->sourceAETitle = textOrEmpty(options->source_ae_title);
         dicomdir->sopInstanceUID = textOrEmpty(options->sop_instance_uid);
         dicomdir->consistencyFlag = options->consistency_flag;
+        dicomdir->profile = options->profile;
 
         DicomDirInterface &interface = dicomdir->interface;
         // Retired SOP classes (such as the retired Ultrasound ones) are still received.
@@ -837,7 +881,7 @@ mcd_dicomdir *mcd_dicomdir_create(
         MessageCapture capture;
         const std::string path = rootFilePath(dicomdir->root, "DICOMDIR");
         OFCondition status = interface.createNewDicomDir(
-            DicomDirInterface::AP_GeneralPurpose, path.c_str(), fileset_id);
+            applicationProfile(dicomdir->profile), path.c_str(), fileset_id);
         if (status.bad()) {
             mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
                 std::string("DicomDirInterface::createNewDicomDir failed for ") + path
@@ -865,7 +909,8 @@ int mcd_dicomdir_add(mcd_dicomdir *dicomdir, const char *relative_path, mcd_erro
             shimRecordType(mediaStorageSOPClass(rootFilePath(dicomdir->root, relative_path)));
         if (shimType != ERT_root) {
             const int result = checkShimRecordedFile(
-                dicomdir->interface, dicomdir->root, relative_path, shimType, error);
+                dicomdir->interface, dicomdir->root, relative_path, shimType, dicomdir->profile,
+                error);
             if (result == MCD_OK) dicomdir->shimRecordedFiles.push_back({relative_path, shimType});
             return result;
         }

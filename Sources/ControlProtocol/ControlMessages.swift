@@ -42,14 +42,21 @@ public struct DiscSummary: Codable, Sendable, Equatable {
     public var count: Int
     public var bytes: Int64
     public var md5: String
+    /// The application profile of the disc's file-set, such as `STD-GEN-DVD-JPEG`. It is
+    /// absent for discs written before the store recorded it.
+    public var profile: String?
 
-    public init(path: String, verified: Bool, number: Int, count: Int, bytes: Int64, md5: String) {
+    public init(
+        path: String, verified: Bool, number: Int, count: Int, bytes: Int64, md5: String,
+        profile: String? = nil
+    ) {
         self.path = path
         self.verified = verified
         self.number = number
         self.count = count
         self.bytes = bytes
         self.md5 = md5
+        self.profile = profile
     }
 }
 

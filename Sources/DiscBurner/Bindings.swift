@@ -620,6 +620,22 @@ final class GrabbedDrive {
         }
     }
 
+    /// Starts a blank with `burn_disc_erase` when `burn_disc_erasable` reports the medium
+    /// erasable. The erase runs on a libburn thread; poll ``activity()`` until the drive is
+    /// idle.
+    /// - Parameter fast: whether only the disc's headers are erased.
+    /// - Returns: whether the erase started, and the messages libburn queued meanwhile.
+    func startErase(fast: Bool) throws -> (isErasable: Bool, messages: [LibraryMessage]) {
+        try checkedCall {
+            _ = BurnLibraries.takeMessages()
+            guard burn_disc_erasable(drive) == 1 else {
+                return (false, BurnLibraries.takeMessages())
+            }
+            burn_disc_erase(drive, fast ? 1 : 0)
+            return (true, BurnLibraries.takeMessages())
+        }
+    }
+
     /// Returns what the drive is doing, from `burn_drive_get_status`, and the messages
     /// queued since the last call.
     func activity() throws -> (BurnDriveActivity, [LibraryMessage]) {

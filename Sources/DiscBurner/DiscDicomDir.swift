@@ -5,8 +5,9 @@ import MediaCenterCore
 ///
 /// The parser reads what a DICOMDIR on STD-GEN-CD media is: a PS3.10 file with a 128-byte
 /// preamble, `DICM`, and a data set in Explicit VR Little Endian. Sequences and items may
-/// have defined or undefined lengths. Elements other than the offsets, the record type and
-/// the Referenced File ID are skipped, nested sequences included.
+/// have defined or undefined lengths. Elements other than the offsets, the record type, the
+/// Referenced File ID and the Referenced Transfer Syntax UID in File are skipped, nested
+/// sequences included.
 struct DiscDicomDir {
     /// One item of the Directory Record Sequence (0004,1220).
     struct Record {
@@ -20,6 +21,8 @@ struct DiscDicomDir {
         var recordType = ""
         /// The values of Referenced File ID (0004,1500), empty for none.
         var referencedFileID: [String] = []
+        /// Referenced Transfer Syntax UID in File (0004,1512), empty for none.
+        var referencedTransferSyntaxUID = ""
     }
 
     /// The Transfer Syntax UID of every DICOMDIR the product writes.
@@ -99,6 +102,8 @@ struct DiscDicomDir {
                     record.referencedFileID = text(try reader.readValue(element))
                         .split(separator: "\\", omittingEmptySubsequences: false)
                         .map { $0.trimmingTrailingSpaces() }
+                case 0x0004_1512:
+                    record.referencedTransferSyntaxUID = text(try reader.readValue(element))
                 default:
                     try reader.skip(element)
                 }

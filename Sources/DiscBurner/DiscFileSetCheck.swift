@@ -7,7 +7,8 @@ import MediaCenterCore
 /// DICOMDIR. Every offset in the DICOMDIR lands on a record, and the records reached from
 /// the root form a tree that reaches each record once. Every Referenced File ID is a
 /// relative path of at most 8 ISO 9660 level 1 names, with no `..` and no leading
-/// separator, and names a file on the disc. Every file inside `DICOM/` is referenced. Only
+/// separator, and names a file on the disc. Every record that references a file names a
+/// transfer syntax that `profile` allows. Every file inside `DICOM/` is referenced. Only
 /// the DICOMDIR is read, and the referenced files are checked by their directory records,
 /// not by their content.
 struct DiscFileSetCheck {
@@ -22,6 +23,8 @@ struct DiscFileSetCheck {
     static let maxDicomdirBytes: Int64 = 64 * 1024 * 1024
 
     let directory: DiscDirectory
+    /// The application profile the file-set was built for.
+    var profile = ApplicationProfile.generalPurposeCD
 
     /// Checks the file-set of `directory`, reading the DICOMDIR with `readFile`.
     /// - Throws: ``DiscFileSetProblem`` naming what is wrong, and whatever `readFile`
@@ -93,6 +96,7 @@ struct DiscFileSetCheck {
                 }
                 let record = dicomdir.records[index]
                 if !record.referencedFileID.isEmpty {
+                    try checkTransferSyntax(record)
                     fileIDs.append(record.referencedFileID)
                 }
                 if record.lowerOffset != 0 {
@@ -117,6 +121,17 @@ struct DiscFileSetCheck {
                     + "from the root")
         }
         return fileIDs
+    }
+
+    /// Checks that the record of a file names a transfer syntax that the profile allows.
+    private func checkTransferSyntax(_ record: DiscDicomDir.Record) throws {
+        let syntax = record.referencedTransferSyntaxUID
+        guard profile.allowedTransferSyntaxUIDs.contains(syntax) else {
+            let fileID = record.referencedFileID.joined(separator: "\\")
+            throw DiscFileSetProblem(
+                "the DICOMDIR record of \(fileID) names transfer syntax \"\(syntax)\", which "
+                    + "\(profile.rawValue) does not allow")
+        }
     }
 
     /// Returns a Referenced File ID as a path on the disc, after checking that it stays

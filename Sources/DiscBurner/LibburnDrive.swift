@@ -119,6 +119,27 @@ public final class LibburnDrive {
         return DiscWriteResult(bytesWritten: bytesRead, md5: md5, location: location)
     }
 
+    /// Erases the medium with a fast blank (`burn_disc_erase`) and waits until the drive is
+    /// idle again. libburn 1.5.4 blanks only real drives and write-only `stdio:` files, and
+    /// its `burn_disc_erase` accepts on a real drive only CD-RW and DVD-RW media, or other
+    /// media that it reports full. The drive learns the medium's new state only when it is
+    /// grabbed again.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` and libburn's messages when
+    ///   libburn rejects the erase or reports an error during it.
+    public func erase() throws {
+        let started = try grabbed.startErase(fast: true)
+        let messages = try started.messages + waitUntilIdle(totalBytes: 0, progress: nil)
+        let errors = messages.filter { $0.isError && $0.isFromLibburn }
+        guard started.isErasable, errors.isEmpty else {
+            throw MediaCenterError(
+                .mediaFailure,
+                "erasing the medium in \(address) failed; reject this disc and use a new one",
+                cause: "burn_disc_erase: "
+                    + errorText(messages, fallback: "the medium is not erasable"))
+        }
+        logger.debug("erase finished", ["drive.address": address])
+    }
+
     /// Reads the first `byteCount` bytes of the medium and returns their MD5 digest as 32
     /// lower-case hex digits.
     /// - Throws: `MediaCenterError` with `.mediaFailure` naming the offset that could not
@@ -162,14 +183,18 @@ public final class LibburnDrive {
     /// Checks the DICOM file-set on the first `byteCount` bytes of the medium as they read
     /// back. The DICOMDIR's offsets must land on its records. Each Referenced File ID must
     /// be a relative path of at most 8 level 1 names that names a file on the disc, and
-    /// every file in `DICOM/` must be referenced. Only the directory and the DICOMDIR are
-    /// read, so memory stays small whatever the disc holds.
+    /// every file in `DICOM/` must be referenced. Each referenced file's transfer syntax
+    /// must be one that `profile` allows. Only the directory and the DICOMDIR are read, so
+    /// memory stays small whatever the disc holds.
     /// - Throws: `MediaCenterError` with `.mediaFailure` naming what is wrong, or the
     ///   offset that could not be read.
-    public func checkFileSet(byteCount: Int64) throws {
+    public func checkFileSet(
+        byteCount: Int64, profile: ApplicationProfile = .generalPurposeCD
+    ) throws {
         let directory = try readDirectory(byteCount: byteCount)
         do {
-            try DiscFileSetCheck(directory: directory).check(readFile: readFile)
+            try DiscFileSetCheck(directory: directory, profile: profile).check(
+                readFile: readFile)
         } catch let problem as DiscFileSetProblem {
             throw MediaCenterError(
                 .mediaFailure,

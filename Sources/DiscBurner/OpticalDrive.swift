@@ -85,7 +85,8 @@ public final class OpticalDrive: DiscDrive {
 
     /// Grabs the drive again and reads the written session back, comparing its MD5 digest
     /// with the digest of what was written. When they match, checks the DICOM file-set on
-    /// the disc with ``LibburnDrive/checkFileSet(byteCount:)``.
+    /// the disc with ``LibburnDrive/checkFileSet(byteCount:profile:)`` for the profile of
+    /// `written`.
     /// - Throws: `MediaCenterError` with `.mediaFailure` when the medium cannot be read
     ///   back in full or its file-set fails the check.
     public func verify(_ written: DiscWriteResult) throws -> DiscVerification {
@@ -96,8 +97,35 @@ public final class OpticalDrive: DiscDrive {
             guard md5 == written.md5 else {
                 return DiscVerification(matches: false, md5: md5)
             }
-            try drive.checkFileSet(byteCount: written.bytesWritten)
+            try drive.checkFileSet(byteCount: written.bytesWritten, profile: written.profile)
             return DiscVerification(matches: true, md5: md5)
+        }
+    }
+
+    /// Erases the rewritable medium with libburn's fast blank and checks that it reads as
+    /// blank afterwards, in a new grab of the drive.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when the medium is not
+    ///   rewritable, libburn reports an error, or the medium is not blank afterwards.
+    public func erase() throws {
+        try exclusively {
+            let drive = try LibburnDrive(address: address, loadMedium: true)
+            defer { drive.release(eject: false) }
+            let media = try drive.inspectMedia()
+            guard media.profile.isRewritable else {
+                throw MediaCenterError(
+                    .mediaFailure,
+                    "the \(media.profileName) medium in \(address) is not rewritable and "
+                        + "cannot be erased; reject it and load a blank disc")
+            }
+            logger.debug("disc erase starting", ["drive.address": address])
+            try drive.erase()
+        }
+        let media = try inspectMedia()
+        guard media.status == .blank else {
+            throw MediaCenterError(
+                .mediaFailure,
+                "the \(media.profile.rawValue) medium in \(address) is "
+                    + "\(media.status.rawValue) after its erase, not blank; reject it")
         }
     }
 

@@ -26,6 +26,9 @@ public enum VirtualMedium: String, Sendable, Codable, CaseIterable {
     case writeError = "write-error"
     /// A blank disc that takes the write, but one sector reads back with other bytes.
     case verifyError = "verify-error"
+    /// A rewritable disc that contains data: the rewritable kind of the drive's media (a
+    /// CD-RW in a CD-R drive), which ``VirtualDrive/erase()`` makes blank again.
+    case rewritableWritten = "rewritable-written"
 }
 
 /// The disc loaded in a virtual drive.

@@ -7,8 +7,10 @@ import Synchronization
 /// through a libburn `stdio:` pseudo-drive, and the written files are the product's output.
 ///
 /// A `stdio:` drive reports every file as blank and writes past any size, so this type
-/// keeps the disc's state and the capacity itself, in `drive.json` in its folder. Like a
-/// CD-R, a disc is written once: a disc whose write failed counts as written. Ejecting a
+/// keeps the disc's state and the capacity itself, in `drive.json` in its folder. The drive
+/// reports its discs as the media type it was made with (CD-R unless the caller chooses
+/// another). A disc is written once: a disc whose write failed counts as written, and
+/// only a disc of a rewritable type becomes blank again, through ``erase()``. Ejecting a
 /// written disc leaves its file in place and loads a blank disc with the next sequential
 /// name (`DISC0001.iso`, `DISC0002.iso`, ...). ``loadBlank(named:)`` gives the blank disc
 /// a name of the caller's choice instead.
@@ -16,7 +18,7 @@ import Synchronization
 /// Every method blocks. One operation runs at a time, and a second one started meanwhile
 /// throws rather than waits.
 public final class VirtualDrive: DiscDrive {
-    /// The capacity of a blank disc unless the caller sets one: 700 MiB, a common CD-R.
+    /// The capacity of a blank CD unless the caller sets one: 700 MiB, a common CD-R.
     public static let defaultCapacityBytes: Int64 = 700 * 1024 * 1024
     /// The state file's name inside the drive's folder.
     public static let stateFileName = "drive.json"
@@ -27,6 +29,9 @@ public final class VirtualDrive: DiscDrive {
     public let folder: String
     /// The capacity of every blank disc in bytes.
     public let capacityBytes: Int64
+    /// The media type of the discs the drive loads. A ``VirtualMedium/rewritableWritten``
+    /// disc is of the rewritable kind of this type instead.
+    public let media: MediaProfile
 
     private struct Shared {
         var record: VirtualDriveRecord
@@ -46,11 +51,13 @@ public final class VirtualDrive: DiscDrive {
     ///   - name: the drive's name, such as `virtual0`.
     ///   - folder: a folder under the data directory, used by this drive alone.
     ///   - capacityBytes: the capacity of the blank discs this drive loads, in bytes.
-    /// - Throws: `MediaCenterError` with `.invalidArgument` for an empty name or a
-    ///   capacity below 1, `.invalidConfiguration` for an unreadable state file,
-    ///   `.ioFailure` when the folder or the state file cannot be written.
+    ///   - media: the media type the drive reports for its discs.
+    /// - Throws: `MediaCenterError` with `.invalidArgument` for an empty name, a capacity
+    ///   below 1 or the media type `unknown`, `.invalidConfiguration` for an unreadable
+    ///   state file, `.ioFailure` when the folder or the state file cannot be written.
     public init(
-        name: String, folder: String, capacityBytes: Int64 = VirtualDrive.defaultCapacityBytes
+        name: String, folder: String, capacityBytes: Int64 = VirtualDrive.defaultCapacityBytes,
+        media: MediaProfile = .cdr
     ) throws {
         guard !name.isEmpty else {
             throw MediaCenterError(
@@ -61,9 +68,15 @@ public final class VirtualDrive: DiscDrive {
                 .invalidArgument,
                 "invalid capacity \(capacityBytes) bytes for \(name); give a positive size")
         }
+        guard media != .unknown else {
+            throw MediaCenterError(
+                .invalidArgument,
+                "invalid media type \(media.rawValue) for \(name); give a CD, DVD or BD type")
+        }
         self.name = name
         self.folder = folder
         self.capacityBytes = capacityBytes
+        self.media = media
 
         do {
             try FileManager.default.createDirectory(
@@ -108,10 +121,48 @@ public final class VirtualDrive: DiscDrive {
     /// a blank disc whose file appeared in the folder meanwhile.
     public func inspectMedia() throws -> MediaInfo {
         let record = shared.withLock { $0.record }
+        let profile = profile(of: record)
         guard isBlank(record) else {
-            return MediaInfo(profile: .virtualCD, status: .written, capacityBytes: 0)
+            return MediaInfo(profile: profile, status: .written, capacityBytes: 0)
         }
-        return MediaInfo(profile: .virtualCD, status: .blank, capacityBytes: record.capacityBytes)
+        return MediaInfo(profile: profile, status: .blank, capacityBytes: record.capacityBytes)
+    }
+
+    /// Erases the loaded rewritable disc: its image file is removed and the disc is blank
+    /// again, with the same file name. libburn 1.5.4 blanks only real drives and write-only
+    /// `stdio:` files (by truncating them), and the image is a read-write file, so this
+    /// drive removes the file itself. A blank rewritable disc stays as it is.
+    /// - Throws: `MediaCenterError` with `.mediaFailure` when the disc is not rewritable or
+    ///   the drive is busy, `.ioFailure` when the file cannot be removed.
+    public func erase() throws {
+        try shared.withLock { shared in
+            try checkIdle(shared)
+            let profile = profile(of: shared.record)
+            let path = discPath(shared.record.discFileName)
+            guard profile.isRewritable else {
+                throw MediaCenterError(
+                    .mediaFailure,
+                    "the \(profile.rawValue) disc \(path) in \(name) is not rewritable and "
+                        + "cannot be erased; reject it and load a blank disc")
+            }
+            do {
+                if FileManager.default.fileExists(atPath: path) {
+                    try FileManager.default.removeItem(atPath: path)
+                }
+                try DurableFile.syncFolder(containing: path)
+            } catch {
+                throw MediaCenterError(
+                    .ioFailure, "cannot erase the disc \(path) in \(name)", cause: "\(error)")
+            }
+
+            var record = shared.record
+            record.discState = .blank
+            record.bytesWritten = nil
+            record.md5 = nil
+            try record.save(to: statePath)
+            shared.record = record
+            logger.debug("virtual disc erased", ["drive.name": name, "disc.path": path])
+        }
     }
 
     /// Builds the image of `directory` and writes it to the loaded blank disc.
@@ -187,7 +238,7 @@ public final class VirtualDrive: DiscDrive {
 
     /// Reads the loaded disc back through libburn and compares its MD5 digest with the
     /// digest of what was written. When they match, checks the DICOM file-set on the disc
-    /// with ``LibburnDrive/checkFileSet(byteCount:)``.
+    /// with ``LibburnDrive/checkFileSet(byteCount:profile:)`` for the profile of `written`.
     /// - Throws: `MediaCenterError` with `.invalidArgument` when `written` is not the
     ///   loaded disc's result, `.mediaFailure` when the disc is not written, cannot be
     ///   read back in full, or its file-set fails the check.
@@ -218,7 +269,7 @@ public final class VirtualDrive: DiscDrive {
         guard md5 == written.md5 else {
             return DiscVerification(matches: false, md5: md5)
         }
-        try drive.checkFileSet(byteCount: written.bytesWritten)
+        try drive.checkFileSet(byteCount: written.bytesWritten, profile: written.profile)
         return DiscVerification(matches: true, md5: md5)
     }
 
@@ -273,8 +324,9 @@ public final class VirtualDrive: DiscDrive {
     }
 
     /// Replaces the loaded blank disc with `medium` from a simulated changer's supply. A
-    /// `written` medium reports as written at once, and the faults of the others show in
-    /// ``write(image:)`` and ``verify(_:)``.
+    /// `written` medium reports as written at once. A `rewritable-written` one does too,
+    /// and its image file gets 64 KiB of earlier data that ``erase()`` removes. The faults
+    /// of the others show in ``write(image:)`` and ``verify(_:)``.
     /// - Throws: `MediaCenterError` with `.mediaFailure` when the loaded disc is not blank
     ///   (eject it first) or the drive is busy, `.ioFailure` when the state file cannot be
     ///   written.
@@ -290,13 +342,56 @@ public final class VirtualDrive: DiscDrive {
 
             var record = shared.record
             record.medium = medium == .blank ? nil : medium
-            record.discState = medium == .written ? .written : .blank
+            let hasData = medium == .written || medium == .rewritableWritten
+            record.discState = hasData ? .written : .blank
+            if medium == .rewritableWritten {
+                try DurableFile.write(
+                    Self.earlierData, to: discPath(shared.record.discFileName))
+            }
             try record.save(to: statePath)
             shared.record = record
         }
     }
 
     // MARK: - Helpers
+
+    /// The content of a `rewritable-written` disc before it is erased: 32 sectors that
+    /// are no ISO 9660 image, so that a disc read back without an erase fails its check.
+    public static let earlierData = [UInt8](repeating: 0xE5, count: 32 * 2048)
+
+    /// Returns the media type of the loaded disc.
+    private func profile(of record: VirtualDriveRecord) -> MediaProfile {
+        record.medium == .rewritableWritten ? Self.rewritableKind(of: media) : media
+    }
+
+    /// Returns the rewritable media type of the same family as `media`, such as CD-RW for
+    /// CD-R.
+    static func rewritableKind(of media: MediaProfile) -> MediaProfile {
+        switch media {
+        case .cdr, .cdrw: .cdrw
+        case .dvdr, .dvdrw: .dvdrw
+        case .dvdPlusR, .dvdPlusRW: .dvdPlusRW
+        case .bdr, .bdre: .bdre
+        case .unknown: .unknown
+        }
+    }
+
+    /// Returns the capacity of a blank disc of `media` unless the caller sets one, in bytes.
+    /// It is 700 MiB for CD media. DVD and BD media get the capacity of single-layer DVD+R
+    /// (2,295,104 sectors, less than DVD-R) and BD-R (12,219,392 sectors), rounded down to
+    /// whole MiB.
+    public static func defaultCapacityBytes(for media: MediaProfile) -> Int64 {
+        Int64(defaultCapacityMiB(for: media)) * 1024 * 1024
+    }
+
+    /// Returns ``defaultCapacityBytes(for:)`` in MiB: 700, 4482 or 23866.
+    public static func defaultCapacityMiB(for media: MediaProfile) -> Int {
+        switch media {
+        case .cdr, .cdrw, .unknown: 700
+        case .dvdr, .dvdPlusR, .dvdrw, .dvdPlusRW: 4482
+        case .bdr, .bdre: 23866
+        }
+    }
 
     /// Inverts the bytes of one sector in the middle of the image file, as a bad spot on a
     /// disc that the read-back finds.

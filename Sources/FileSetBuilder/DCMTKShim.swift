@@ -51,9 +51,10 @@ struct ShimFailure: Error {
 }
 
 /// Writes the media file for the stored instance at `source` to `destination`, which must
-/// not exist (`mcd_write_media_file`).
+/// not exist, in a transfer syntax that `profile` allows (`mcd_write_media_file`).
 func writeMediaFile(
-    source: String, destination: String, identity: MediaFileIdentity, keys: FilledKeys
+    source: String, destination: String, identity: MediaFileIdentity, keys: FilledKeys,
+    profile: ApplicationProfile
 ) throws(ShimFailure) {
     let strings = [
         identity.implementationClassUID, identity.implementationVersionName,
@@ -65,7 +66,8 @@ func writeMediaFile(
         var options = mcd_media_file_options(
             implementation_class_uid: pointers[0], implementation_version_name: pointers[1],
             source_ae_title: pointers[2], patient_id: pointers[3], study_date: pointers[4],
-            study_time: pointers[5], study_id: pointers[6], series_number: pointers[7])
+            study_time: pointers[5], study_id: pointers[6], series_number: pointers[7],
+            profile: profile.shimProfile)
         return mcd_write_media_file(source, destination, &options, &error)
     }
     guard status == Int32(MCD_OK) else {
@@ -111,15 +113,15 @@ func readInstanceKeys(_ path: String) throws(ShimFailure) -> InstanceKeys {
         patientName: string(0x0010, 0x0010))
 }
 
-/// A DICOMDIR being built for the General Purpose CD-R profile, owning its
-/// `mcd_dicomdir` handle.
+/// A DICOMDIR being built for one General Purpose profile, owning its `mcd_dicomdir`
+/// handle.
 final class DicomDirWriter {
     private let handle: OpaquePointer
 
     /// Starts the DICOMDIR of the file-set at `root` (`mcd_dicomdir_create`).
     init(
         root: String, fileSetID: String, identity: MediaFileIdentity, sopInstanceUID: String,
-        consistencyFlag: UInt16
+        consistencyFlag: UInt16, profile: ApplicationProfile
     ) throws(ShimFailure) {
         let strings = [
             identity.implementationClassUID, identity.implementationVersionName,
@@ -130,7 +132,7 @@ final class DicomDirWriter {
             var options = mcd_dicomdir_options(
                 implementation_class_uid: pointers[0], implementation_version_name: pointers[1],
                 source_ae_title: pointers[2], sop_instance_uid: pointers[3],
-                consistency_flag: consistencyFlag)
+                consistency_flag: consistencyFlag, profile: profile.shimProfile)
             return mcd_dicomdir_create(root, fileSetID, &options, &error)
         }
         guard let created else { throw ShimFailure(status: error.code, message: error.text) }
@@ -279,6 +281,17 @@ extension DicomDirListing {
             lastRootOffset: header.last_root_offset,
             consistencyFlag: header.consistency_flag,
             records: records)
+    }
+}
+
+extension ApplicationProfile {
+    /// The C API's value for the profile.
+    var shimProfile: mcd_profile {
+        switch self {
+        case .generalPurposeCD: MCD_PROFILE_GENERAL_CD
+        case .generalPurposeDVDJPEG: MCD_PROFILE_GENERAL_DVD_JPEG
+        case .generalPurposeBDJPEG: MCD_PROFILE_GENERAL_BD_JPEG
+        }
     }
 }
 

@@ -4,14 +4,16 @@ import MediaCenterCore
 private let logger = Logger(label: "fileset")
 
 /// The File-set Creator of the Media AE: turns one disc's worth of stored instances into a
-/// STD-GEN-CD (General Purpose CD-R Interchange) file-set folder, ready to be made into a
-/// disc image.
+/// file-set folder of the plan's General Purpose profile (STD-GEN-CD, STD-GEN-DVD-JPEG or
+/// STD-GEN-BD-JPEG), ready to be made into a disc image.
 ///
 /// The folder gets `DICOMDIR` and `README.TXT` at its root and one PS3.10 file per instance
-/// at `DICOM/STnnnnnn/SEnnnnnn/IMnnnnnn`, in Explicit VR Little Endian with this product's
-/// File Meta Information. `INDEX.HTM` and the `IHE_PDI` folder (`WebContent`) show the
-/// patient's studies in a web browser, and a configured viewer program goes to `VIEWER`
-/// (`ViewerPayload`). Pixel data are decompressed losslessly where needed. Instances
+/// at `DICOM/STnnnnnn/SEnnnnnn/IMnnnnnn` with this product's File Meta Information. Media
+/// files are in Explicit VR Little Endian, except that the JPEG profiles keep an instance
+/// received as JPEG Lossless SV1 in that transfer syntax. `INDEX.HTM` and the `IHE_PDI`
+/// folder (`WebContent`) show the patient's studies in a web browser, and a configured
+/// viewer program goes to `VIEWER` (`ViewerPayload`). Pixel data are decompressed
+/// losslessly where the profile needs it. Instances
 /// that lack a DICOMDIR key get the values of `GeneratedKeys` and the plan. The finished
 /// file-set is read back and checked before `build` returns.
 public struct FileSetBuilder: Sendable {
@@ -61,8 +63,8 @@ public struct FileSetBuilder: Sendable {
             let realRoot = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
             let validator = FileSetValidator(
                 root: realRoot, layout: layout, fileSetID: plan.fileSetID,
-                consistencyFlag: consistencyFlag.rawValue, webFiles: webFiles,
-                viewerFiles: viewerFiles)
+                consistencyFlag: consistencyFlag.rawValue, profile: plan.profile,
+                webFiles: webFiles, viewerFiles: viewerFiles)
             try validator.validate(DicomDirListing.read(root.path + "/" + dicomdirName))
 
             let result = try makeResult(layout, root.path, webFiles + viewerFiles)
@@ -117,9 +119,9 @@ public struct FileSetBuilder: Sendable {
             do {
                 try writeMediaFile(
                     source: entry.instance.sourcePath, destination: destination,
-                    identity: identity(plan), keys: keys)
+                    identity: identity(plan), keys: keys, profile: plan.profile)
             } catch {
-                throw mediaFileError(error, entry.instance)
+                throw mediaFileError(error, entry.instance, plan.profile)
             }
             let written = try checkKeys(of: destination, against: entry.instance)
             try checkSamePatient(written, &patients)
@@ -183,7 +185,8 @@ public struct FileSetBuilder: Sendable {
         do {
             dicomdir = try DicomDirWriter(
                 root: root, fileSetID: plan.fileSetID, identity: identity(plan),
-                sopInstanceUID: makeUUIDDerivedUID(), consistencyFlag: consistencyFlag.rawValue)
+                sopInstanceUID: makeUUIDDerivedUID(), consistencyFlag: consistencyFlag.rawValue,
+                profile: plan.profile)
         } catch {
             throw MediaCenterError(
                 error.code, "the DICOMDIR of \(root) cannot be started", cause: error.message)
@@ -196,9 +199,10 @@ public struct FileSetBuilder: Sendable {
                 throw MediaCenterError(
                     error.code,
                     "instance \(entry.instance.sopInstanceUID) cannot be listed in the DICOMDIR "
-                        + "of a General Purpose CD-R disc, because it does not meet that profile "
-                        + "(the cause names the missing attribute or the SOP class); correct the "
-                        + "instance at its source and send it again, or leave it off the disc",
+                        + "of a \(plan.profile.rawValue) disc, because it does not meet that "
+                        + "profile (the cause names the missing attribute or the SOP class); "
+                        + "correct the instance at its source and send it again, or leave it off "
+                        + "the disc",
                     cause: error.message)
             }
         }
@@ -315,16 +319,16 @@ private func fileSize(_ path: String) throws -> Int64 {
 
 /// Makes the error for an instance whose media file could not be written, with the fix.
 private func mediaFileError(
-    _ failure: ShimFailure, _ instance: FileSetInstance
+    _ failure: ShimFailure, _ instance: FileSetInstance, _ profile: ApplicationProfile
 ) -> MediaCenterError {
     let uid = instance.sopInstanceUID
     let message: String
     switch failure.code {
     case .unsupported:
         message =
-            "instance \(uid) cannot go on a STD-GEN-CD disc in the transfer syntax it was "
-            + "stored in; have the sender send it uncompressed or lossless, or leave it off "
-            + "the disc"
+            "instance \(uid) cannot go on a \(profile.rawValue) disc in the transfer syntax "
+            + "it was stored in; have the sender send it uncompressed or lossless, or leave it "
+            + "off the disc"
     case .parseFailure:
         message =
             "instance \(uid) cannot be read from \(instance.sourcePath); the stored file is "

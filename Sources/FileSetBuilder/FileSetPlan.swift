@@ -50,12 +50,15 @@ public struct FileSetPlan: Sendable {
     public var createdAt: Date
     /// The time zone `createdAt` is shown and written in (the appliance's own by default).
     public var timeZone: TimeZone
+    /// The application profile of the disc, which decides the transfer syntax of each
+    /// media file and the keys of the DICOMDIR.
+    public var profile: ApplicationProfile
 
     /// Makes a plan. See the properties for the limits of each value.
     public init(
         instances: [FileSetInstance], patientID: String?, sourceAETitle: String,
         fileSetID: String, discNumber: Int = 1, discCount: Int = 1, createdAt: Date = Date(),
-        timeZone: TimeZone = .current
+        timeZone: TimeZone = .current, profile: ApplicationProfile = .generalPurposeCD
     ) {
         self.instances = instances
         self.patientID = patientID
@@ -65,6 +68,7 @@ public struct FileSetPlan: Sendable {
         self.discCount = discCount
         self.createdAt = createdAt
         self.timeZone = timeZone
+        self.profile = profile
     }
 }
 

@@ -5,7 +5,8 @@ import MediaCenterCore
 /// must be Explicit VR Little Endian with the expected header, and every offset in it must
 /// land on a record. The records must form one PATIENT/STUDY/SERIES/instance tree that
 /// reaches each record once. Every referenced file must exist inside the root, have level 1
-/// names, and contain the instance its record names. An instance of a SOP class of
+/// names, contain the instance its record names, and have a transfer syntax that `profile`
+/// allows. An instance of a SOP class of
 /// `SOPClassTable` must have the record type the table gives. Every planned instance must be
 /// referenced once. The web pages and previews (`webFiles`) must lie outside the DICOM
 /// folder and have ISO 9660 level 1 names. The viewer's files (`viewerFiles`) must lie
@@ -17,6 +18,8 @@ struct FileSetValidator {
     let layout: FileSetLayout
     let fileSetID: String
     let consistencyFlag: UInt16
+    /// The application profile whose transfer syntaxes the media files may have.
+    var profile = ApplicationProfile.generalPurposeCD
     /// The non-DICOM files the builder wrote, relative to the root, such as `INDEX.HTM`.
     var webFiles: [String] = []
     /// The viewer's files the builder copied, relative to the root, such as `AUTORUN.INF`.
@@ -161,10 +164,11 @@ struct FileSetValidator {
                         + "instance \(planned)")
             }
             try checkRecordType(record, path)
-            guard record.referencedTransferSyntaxUID == explicitVRLittleEndian else {
+            let syntax = record.referencedTransferSyntaxUID
+            guard profile.allowedTransferSyntaxUIDs.contains(syntax) else {
                 throw failure(
-                    "instance \(uid) in \(path) has transfer syntax "
-                        + "\(record.referencedTransferSyntaxUID) in the DICOMDIR")
+                    "instance \(uid) in \(path) has transfer syntax \(syntax) in the DICOMDIR, "
+                        + "which \(profile.rawValue) does not allow")
             }
             try checkFileLocation(path, uid)
         }
@@ -294,7 +298,7 @@ struct FileSetValidator {
     }
 }
 
-/// The transfer syntax of every file on a STD-GEN-CD disc.
+/// The transfer syntax of every DICOMDIR, and of every media file on a STD-GEN-CD disc.
 let explicitVRLittleEndian = "1.2.840.10008.1.2.1"
 /// The index file's name at the file-set root.
 let dicomdirName = "DICOMDIR"

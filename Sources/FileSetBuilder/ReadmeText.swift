@@ -21,7 +21,7 @@ enum ReadmeText {
             "==================",
             "",
             "This disc holds medical images and related documents in DICOM format",
-            "(DICOM Part 10 files, General Purpose CD-R profile STD-GEN-CD).",
+            "(DICOM Part 10 files, \(profileDescription(plan.profile))).",
             "",
             "Made by:   \(productName) \(ImplementationIdentity.productVersion)"
                 + " (\(ImplementationIdentity.versionName))",
@@ -54,6 +54,17 @@ enum ReadmeText {
             "it only as your local privacy and data protection policy allows.",
         ]
         return lines.map { $0 + "\r\n" }.joined()
+    }
+
+    /// Names the profile and its transfer syntaxes in under 50 characters, so that the
+    /// sentence around it fits a line of 80.
+    private static func profileDescription(_ profile: ApplicationProfile) -> String {
+        switch profile {
+        case .generalPurposeCD:
+            "General Purpose CD-R profile STD-GEN-CD"
+        case .generalPurposeDVDJPEG, .generalPurposeBDJPEG:
+            "General Purpose \(profile.mediaName) profile \(profile.rawValue)"
+        }
     }
 
     private static func counted(_ count: Int, _ singular: String, _ plural: String) -> String {

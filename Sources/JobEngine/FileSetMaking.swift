@@ -1,3 +1,4 @@
+import MediaCenterCore
 import PatientStore
 
 /// The collection, instances and position in the set of one disc to burn.
@@ -8,14 +9,18 @@ public struct DiscPlan: Sendable {
     public var discNumber: Int
     /// Discs in the set.
     public var discCount: Int
+    /// The application profile of every disc of the set, chosen from the first blank.
+    public var profile: ApplicationProfile
 
     public init(
-        collection: CollectionRecord, instances: [StoredInstance], discNumber: Int, discCount: Int
+        collection: CollectionRecord, instances: [StoredInstance], discNumber: Int,
+        discCount: Int, profile: ApplicationProfile = .generalPurposeCD
     ) {
         self.collection = collection
         self.instances = instances
         self.discNumber = discNumber
         self.discCount = discCount
+        self.profile = profile
     }
 }
 

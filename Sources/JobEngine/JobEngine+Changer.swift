@@ -14,16 +14,19 @@ struct RejectCount {
 
 extension JobEngine {
     /// Loads discs from the changer's input bin until one passes the blank check, and
-    /// rejects the others. A checked blank still in the drive is checked again first.
+    /// rejects the others. A checked blank still in the drive is checked again first. A
+    /// rewritable disc that contains data is erased first when `blankRewritable` is set.
     /// - Parameters:
     ///   - number: the disc of the set the blank is for, recorded with each reject.
     ///   - imageBytes: the size of the image to write, or nil while the set is planned.
+    ///   - profile: the application profile the set was planned as, or nil while it is
+    ///     planned.
     /// - Returns: the medium that passed.
     /// - Throws: `MediaCenterError` with `.mediaFailure` when the drive stays empty or after
     ///   more than `maxConsecutiveRejects` rejects in a row.
     func loadCheckedBlank(
-        from changer: any DiscChanger, number: Int, imageBytes: Int64?, collection id: Int64,
-        rejects: inout RejectCount
+        from changer: any DiscChanger, number: Int, imageBytes: Int64?,
+        profile: ApplicationProfile? = nil, collection id: Int64, rejects: inout RejectCount
     ) throws -> MediaInfo {
         while true {
             if rejects.checkedBlankLoaded {
@@ -31,14 +34,28 @@ extension JobEngine {
             } else {
                 try changer.loadFromInput(into: drive.name)
             }
-            let media = try drive.inspectMedia()
+            var media = try drive.inspectMedia()
             guard media.status != .empty else {
                 throw MediaCenterError(
                     .mediaFailure,
                     "\(changer.name) loaded no disc into \(drive.name); check the changer's "
                         + "input bin and its path to the drive")
             }
-            guard let reason = blankCheckFailure(media, imageBytes: imageBytes) else {
+            if media.status == .written, media.profile.isRewritable,
+                configuration.blankRewritable
+            {
+                do {
+                    try eraseRewritable(media)
+                    media = try drive.inspectMedia()
+                } catch let error as MediaCenterError where error.code == .mediaFailure {
+                    try reject(
+                        reason: "the erase failed: \(error.message)", path: nil, number: number,
+                        changer: changer, collection: id, rejects: &rejects)
+                    continue
+                }
+            }
+            let failure = blankCheckFailure(media, imageBytes: imageBytes, profile: profile)
+            guard let reason = failure else {
                 return media
             }
             try reject(
@@ -47,9 +64,17 @@ extension JobEngine {
         }
     }
 
-    /// Returns why `media` cannot take an image of `imageBytes`, or nil when it can.
-    func blankCheckFailure(_ media: MediaInfo, imageBytes: Int64?) -> String? {
+    /// Returns why `media` cannot take an image of `imageBytes` as a file-set of `profile`,
+    /// or nil when it can.
+    func blankCheckFailure(
+        _ media: MediaInfo, imageBytes: Int64?, profile: ApplicationProfile? = nil
+    ) -> String? {
         switch media.status {
+        case .written where media.profile.isRewritable && !configuration.blankRewritable:
+            return rewritableNotErasedReason(media)
+        case .written where media.profile.isRewritable:
+            return "the disc is not blank after its erase: the \(media.profile.rawValue) still "
+                + "contains data"
         case .written:
             return "the disc is not blank: it contains data"
         case .unsuitable:
@@ -59,6 +84,11 @@ extension JobEngine {
         }
         if media.profile == .unknown {
             return "wrong media type: the drive reports an unknown profile"
+        }
+        if let profile, applicationProfile(for: media) != profile {
+            return "wrong media type: \(media.profile.rawValue) takes "
+                + "\(applicationProfile(for: media).rawValue), but the set was planned as "
+                + "\(profile.rawValue) on the first disc's media"
         }
         if let imageBytes, imageBytes > media.capacityBytes {
             return "wrong media type: \(media.profile.rawValue) of \(media.capacityBytes) "
@@ -91,12 +121,13 @@ extension JobEngine {
                 state = .burning
             }
             _ = try loadCheckedBlank(
-                from: changer, number: disc.number, imageBytes: imageBytes, collection: id,
-                rejects: &rejects)
+                from: changer, number: disc.number, imageBytes: imageBytes,
+                profile: disc.profile, collection: id, rejects: &rejects)
 
-            let written: DiscWriteResult
+            var written: DiscWriteResult
             do {
                 written = try drive.write(directory: folder, volumeID: volume)
+                written.profile = disc.profile
             } catch let error as MediaCenterError where error.code == .mediaFailure {
                 try reject(
                     reason: "the write failed: \(error.message)", path: nil,
@@ -132,7 +163,7 @@ extension JobEngine {
                 DiscRecord(
                     number: disc.number, count: disc.count, path: written.location,
                     bytes: written.bytesWritten, md5: written.md5, verified: true,
-                    drive: drive.name),
+                    drive: drive.name, profile: disc.profile.rawValue),
                 instanceIDs: disc.instances.map(\.id), toCollection: id)
             try changer.printLabel(label(for: collection, disc), onDiscIn: drive.name)
             try changer.moveDisc(from: drive.name, to: .output)

@@ -11,6 +11,9 @@ struct PlannedDisc {
     var instances: [StoredInstance]
     /// The file-set folder when it is built already, as for a collection on one disc.
     var folder: String?
+    /// The application profile of the whole set, which every blank it is written to must
+    /// take.
+    var profile: ApplicationProfile
 }
 
 extension JobEngine {
@@ -19,7 +22,8 @@ extension JobEngine {
     /// sector. 16 sectors leave room for that and for rounding in the directories.
     static let spanMarginBytes: Int64 = 16 * 2048
 
-    /// Plans the discs of a collection on media of `capacityBytes`.
+    /// Plans the discs of a collection on media of `capacityBytes`, as file-sets of
+    /// `profile`.
     ///
     /// The file-set of the whole collection is built first. When its image fits, it is the
     /// one disc. Otherwise the media file sizes it measured and its overhead (the image
@@ -29,12 +33,13 @@ extension JobEngine {
     ///   naming an instance that alone is larger than a disc.
     func planDiscs(
         _ collection: CollectionRecord, _ instances: [StoredInstance], capacityBytes: Int64,
-        staging: String
+        profile: ApplicationProfile, staging: String
     ) throws -> [PlannedDisc] {
         let whole = staging + "/whole"
         try FileManager.default.createDirectory(atPath: whole, withIntermediateDirectories: true)
         let plan = DiscPlan(
-            collection: collection, instances: instances, discNumber: 1, discCount: 1)
+            collection: collection, instances: instances, discNumber: 1, discCount: 1,
+            profile: profile)
         let sizes = try fileSets.makeFileSet(plan, into: whole)
         guard sizes.count == instances.count else {
             throw MediaCenterError(
@@ -46,7 +51,10 @@ extension JobEngine {
         let imageBytes = try drive.imageByteCount(
             directory: whole, volumeID: volumeID(collection.id, disc: 1))
         if imageBytes <= capacityBytes {
-            return [PlannedDisc(number: 1, count: 1, instances: instances, folder: whole)]
+            return [
+                PlannedDisc(
+                    number: 1, count: 1, instances: instances, folder: whole, profile: profile)
+            ]
         }
         try? FileManager.default.removeItem(atPath: whole)
 
@@ -70,7 +78,7 @@ extension JobEngine {
         return groups.enumerated().map { offset, indices in
             PlannedDisc(
                 number: offset + 1, count: groups.count, instances: indices.map { instances[$0] },
-                folder: nil)
+                folder: nil, profile: profile)
         }
     }
 
@@ -84,7 +92,7 @@ extension JobEngine {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let plan = DiscPlan(
             collection: collection, instances: disc.instances, discNumber: disc.number,
-            discCount: disc.count)
+            discCount: disc.count, profile: disc.profile)
         _ = try fileSets.makeFileSet(plan, into: folder)
         return folder
     }

@@ -14,11 +14,18 @@ public struct JobEngineConfiguration: Sendable {
     /// after. One more reject stops the job.
     public var maxConsecutiveRejects: Int
 
+    /// The rule that chooses the application profile of each disc set.
+    public var profileSelection: ProfileSelection
+    /// Whether a rewritable disc that contains data is erased before it is written. When
+    /// false, such a disc is rejected like any disc that is not blank.
+    public var blankRewritable: Bool
+
     /// The valid range of `maxConsecutiveRejects`.
     public static let maxConsecutiveRejectsRange = 1...20
 
     public init(
-        completionTimeout: TimeInterval, stagingDirectory: String, maxConsecutiveRejects: Int = 3
+        completionTimeout: TimeInterval, stagingDirectory: String, maxConsecutiveRejects: Int = 3,
+        profileSelection: ProfileSelection = .automatic, blankRewritable: Bool = false
     ) {
         precondition(
             Self.maxConsecutiveRejectsRange.contains(maxConsecutiveRejects),
@@ -26,7 +33,17 @@ public struct JobEngineConfiguration: Sendable {
         self.completionTimeout = completionTimeout
         self.stagingDirectory = stagingDirectory
         self.maxConsecutiveRejects = maxConsecutiveRejects
+        self.profileSelection = profileSelection
+        self.blankRewritable = blankRewritable
     }
+}
+
+/// A rule by which the job engine chooses the application profile of a disc set.
+public enum ProfileSelection: Sendable, Equatable {
+    /// The profile of the first blank's media type (`MediaProfile.applicationProfile`).
+    case automatic
+    /// The same profile on every medium, such as STD-GEN-CD for the most widely read discs.
+    case fixed(ApplicationProfile)
 }
 
 /// Moves patient collections from `receiving` to a verified disc, one job at a time per
@@ -43,7 +60,7 @@ public final class JobEngine: Sendable {
     let labelReader: (any DiscLabelReading)?
     /// Tells whether the drive is attached, or nil for a drive that cannot go away.
     let presence: (any DrivePresence)?
-    private let configuration: JobEngineConfiguration
+    let configuration: JobEngineConfiguration
     let logger: Logger
 
     private struct Control {
@@ -291,8 +308,12 @@ public final class JobEngine: Sendable {
             } else {
                 media = try prepareBlank()
             }
+            let profile = applicationProfile(for: media)
+            logger.info(
+                "disc set planned as \(profile.rawValue) on \(media.profile.rawValue)", fields)
             let discs = try planDiscs(
-                collection, instances, capacityBytes: media.capacityBytes, staging: staging)
+                collection, instances, capacityBytes: media.capacityBytes, profile: profile,
+                staging: staging)
             let kept = try keptDiscNumbers(discs, collection: id)
 
             for disc in discs {
@@ -370,6 +391,14 @@ public final class JobEngine: Sendable {
         }
 
         let media = try prepareBlank()
+        guard applicationProfile(for: media) == disc.profile else {
+            throw MediaCenterError(
+                .mediaFailure,
+                "wrong media type for \(position): the \(media.profile.rawValue) in "
+                    + "\(drive.name) takes \(applicationProfile(for: media).rawValue), but the "
+                    + "set was planned as \(disc.profile.rawValue); load media of the first "
+                    + "disc's type and retry")
+        }
         guard imageBytes <= media.capacityBytes else {
             throw MediaCenterError(
                 .mediaFailure,
@@ -379,7 +408,8 @@ public final class JobEngine: Sendable {
                     + "retry")
         }
 
-        let written = try drive.write(directory: folder, volumeID: volume)
+        var written = try drive.write(directory: folder, volumeID: volume)
+        written.profile = disc.profile
         logger.info(
             "disc written, reading it back",
             fields.merging(["disc.bytes": String(written.bytesWritten)]) { $1 })
@@ -392,7 +422,7 @@ public final class JobEngine: Sendable {
             DiscRecord(
                 number: disc.number, count: disc.count, path: written.location,
                 bytes: written.bytesWritten, md5: written.md5, verified: verification.matches,
-                drive: drive.name),
+                drive: drive.name, profile: disc.profile.rawValue),
             instanceIDs: disc.instances.map(\.id), toCollection: id)
         try drive.eject()
 
@@ -417,13 +447,21 @@ public final class JobEngine: Sendable {
         try? changer.moveDisc(from: drive.name, to: .reject)
     }
 
-    /// Makes sure a blank disc is loaded: a written disc left in the drive is ejected once,
-    /// which on a virtual drive loads the next blank.
+    /// Makes sure a blank disc is loaded. A rewritable disc that contains data is erased
+    /// when `blankRewritable` is set, and fails the job naming that key when it is not.
+    /// Another written disc left in the drive is ejected once, which on a virtual drive
+    /// loads the next blank.
     /// - Returns: the blank medium.
     @discardableResult
     private func prepareBlank() throws -> MediaInfo {
         var media = try drive.inspectMedia()
-        if media.status == .written {
+        if media.status == .written, media.profile.isRewritable {
+            guard configuration.blankRewritable else {
+                throw MediaCenterError(.mediaFailure, rewritableNotErasedReason(media))
+            }
+            try eraseRewritable(media)
+            media = try drive.inspectMedia()
+        } else if media.status == .written {
             try drive.eject()
             media = try drive.inspectMedia()
         }
@@ -434,6 +472,30 @@ public final class JobEngine: Sendable {
                     + "\(media.profile.rawValue)); load a blank disc")
         }
         return media
+    }
+
+    /// Returns the application profile of a set whose first blank is `media`.
+    func applicationProfile(for media: MediaInfo) -> ApplicationProfile {
+        switch configuration.profileSelection {
+        case .automatic: media.profile.applicationProfile
+        case .fixed(let profile): profile
+        }
+    }
+
+    /// Erases the rewritable disc `media` in the drive and logs it.
+    func eraseRewritable(_ media: MediaInfo) throws {
+        logger.info(
+            "erasing a \(media.profile.rawValue) that contains data (blank_rewritable is on)",
+            ["drive.name": drive.name])
+        try drive.erase()
+    }
+
+    /// Returns the reason a rewritable disc that contains data is not used while
+    /// `blankRewritable` is off, naming the configuration key that changes it.
+    func rewritableNotErasedReason(_ media: MediaInfo) -> String {
+        "the disc is not blank: the \(media.profile.rawValue) contains data and "
+            + "blank_rewritable is off; set blank_rewritable = on to erase such discs, or load "
+            + "a blank disc"
     }
 
     /// Makes the ISO 9660 volume identifier of a disc from d-characters only, never from

@@ -10,9 +10,26 @@ public enum MediaProfile: String, Sendable, Codable {
     case dvdPlusRW = "DVD+RW"
     case bdr = "BD-R"
     case bdre = "BD-RE"
-    /// A disc image file of a virtual drive, which behaves as a CD-R.
-    case virtualCD = "virtual CD-R"
     case unknown = "unknown"
+
+    /// Whether the medium can be erased and written again.
+    public var isRewritable: Bool {
+        switch self {
+        case .cdrw, .dvdrw, .dvdPlusRW, .bdre: true
+        case .cdr, .dvdr, .dvdPlusR, .bdr, .unknown: false
+        }
+    }
+
+    /// The application profile of a file-set on this medium: the JPEG profiles on DVD and
+    /// BD media, and STD-GEN-CD, the most widely read one, on CD media and on media the
+    /// drive cannot name.
+    public var applicationProfile: ApplicationProfile {
+        switch self {
+        case .cdr, .cdrw, .unknown: .generalPurposeCD
+        case .dvdr, .dvdPlusR, .dvdrw, .dvdPlusRW: .generalPurposeDVDJPEG
+        case .bdr, .bdre: .generalPurposeBDJPEG
+        }
+    }
 }
 
 /// The state of the medium a drive found when it inspected it.
@@ -50,11 +67,19 @@ public struct DiscWriteResult: Sendable, Equatable {
     /// The path to read the written disc from: the image file of a virtual drive,
     /// or the device node of a real one.
     public var location: String
+    /// The application profile of the file-set that was written, whose transfer syntaxes
+    /// the read-back check allows in the DICOMDIR. The caller sets it, because the drive
+    /// writes any folder.
+    public var profile: ApplicationProfile
 
-    public init(bytesWritten: Int64, md5: String, location: String) {
+    public init(
+        bytesWritten: Int64, md5: String, location: String,
+        profile: ApplicationProfile = .generalPurposeCD
+    ) {
         self.bytesWritten = bytesWritten
         self.md5 = md5
         self.location = location
+        self.profile = profile
     }
 }
 
@@ -96,6 +121,12 @@ public protocol DiscDrive: AnyObject, Sendable {
 
     /// Reads the written medium back through the drive and compares it with `written`.
     func verify(_ written: DiscWriteResult) throws -> DiscVerification
+
+    /// Erases a rewritable medium that contains data with a fast blank, which leaves it
+    /// blank and ready for `write(directory:volumeID:)`.
+    /// - Throws: `MediaCenterError` with code `.mediaFailure` when the medium is not
+    ///   rewritable or the erase fails.
+    func erase() throws
 
     /// Ejects the medium. A virtual drive then loads the next blank disc.
     func eject() throws

@@ -19,6 +19,7 @@ public final class PatientStore: Sendable {
     public init(path: String) throws {
         let connection = try SQLiteConnection(path: path)
         try connection.execute(PatientStore.schema)
+        try Self.addProfileColumn(connection)
         self.connection = Mutex(connection)
         self.path = path
     }
@@ -62,7 +63,8 @@ public final class PatientStore: Sendable {
             md5 TEXT NOT NULL,
             verified INTEGER NOT NULL,
             drive TEXT NOT NULL,
-            written_at REAL NOT NULL
+            written_at REAL NOT NULL,
+            profile TEXT
         );
         CREATE TABLE IF NOT EXISTS disc_instances (
             disc_id INTEGER NOT NULL REFERENCES discs (id),
@@ -94,6 +96,14 @@ public final class PatientStore: Sendable {
             at REAL NOT NULL
         );
         """
+
+    /// Adds the `profile` column to a `discs` table made before the store kept it. The
+    /// discs recorded before keep NULL there.
+    private static func addProfileColumn(_ connection: SQLiteConnection) throws {
+        let columns = try connection.query("PRAGMA table_info(discs)")
+        guard !columns.contains(where: { $0[1].string == "profile" }) else { return }
+        try connection.execute("ALTER TABLE discs ADD COLUMN profile TEXT")
+    }
 
     // MARK: - Receiving
 
@@ -355,14 +365,15 @@ public final class PatientStore: Sendable {
                 try database.query(
                     """
                     INSERT INTO discs (collection_id, number, count, path, bytes, md5, verified,
-                        drive, written_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        drive, written_at, profile)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         .integer(id), .integer(Int64(disc.number)), .integer(Int64(disc.count)),
                         .text(disc.path), .integer(disc.bytes), .text(disc.md5),
                         .integer(disc.verified ? 1 : 0), .text(disc.drive),
                         .real(date.timeIntervalSince1970),
+                        disc.profile.map { .text($0) } ?? .null,
                     ])
                 let discID = try database.query("SELECT last_insert_rowid()")[0][0].int
                 for instanceID in instanceIDs {
@@ -425,7 +436,7 @@ public final class PatientStore: Sendable {
             let id = row[0].int
             let discs = try database.query(
                 """
-                SELECT number, count, path, bytes, md5, verified, drive FROM discs
+                SELECT number, count, path, bytes, md5, verified, drive, profile FROM discs
                 WHERE collection_id = ? ORDER BY id
                 """,
                 [.integer(id)]
@@ -433,7 +444,7 @@ public final class PatientStore: Sendable {
                 DiscRecord(
                     number: Int(disc[0].int), count: Int(disc[1].int), path: disc[2].string,
                     bytes: disc[3].int, md5: disc[4].string, verified: disc[5].int != 0,
-                    drive: disc[6].string)
+                    drive: disc[6].string, profile: disc[7].optionalString)
             }
             let rejects = try database.query(
                 """

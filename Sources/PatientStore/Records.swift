@@ -113,10 +113,13 @@ public struct DiscRecord: Sendable, Codable, Equatable {
     /// Whether the disc was read back and matched what was written.
     public var verified: Bool
     public var drive: String
+    /// The application profile of the disc's file-set, such as `STD-GEN-CD`, or nil for a
+    /// disc recorded before the store kept it.
+    public var profile: String?
 
     public init(
         number: Int, count: Int, path: String, bytes: Int64, md5: String, verified: Bool,
-        drive: String
+        drive: String, profile: String? = nil
     ) {
         self.number = number
         self.count = count
@@ -125,6 +128,7 @@ public struct DiscRecord: Sendable, Codable, Equatable {
         self.md5 = md5
         self.verified = verified
         self.drive = drive
+        self.profile = profile
     }
 }
 

@@ -228,9 +228,10 @@ case "jobs":
                     + column(job.patientID, 18) + String(printable(job.patientName).prefix(32)))
             if let error = job.error { print("      error: \(error)") }
             for disc in job.discs {
+                let profile = disc.profile.map { ", \($0)" } ?? ""
                 print(
                     "      disc \(disc.number) of \(disc.count): \(disc.path)"
-                        + (disc.verified ? " (verified)" : " (NOT verified)"))
+                        + (disc.verified ? " (verified\(profile))" : " (NOT verified\(profile))"))
             }
             for reject in job.rejects {
                 print("      rejected for disc \(reject.number): \(printable(reject.reason))")

@@ -2,6 +2,7 @@ import Appliance
 import DiscBurner
 import FileSetBuilder
 import MediaCenterCore
+import MediaHardware
 import Testing
 
 /// The values each key accepts and rejects, through the configuration file and through its
@@ -76,12 +77,25 @@ import Testing
             ]),
         bounds("spool_high_water", 1...99),
         bounds("completion_timeout", 1...86400),
+        Case(
+            key: "virtual_media",
+            accepted: [
+                ("cd-r", "cd-r"), ("CD-RW", "cd-rw"), ("dvd-r", "dvd-r"), ("dvd+r", "dvd+r"),
+                ("dvd-rw", "dvd-rw"), ("dvd+rw", "dvd+rw"), ("bd-r", "bd-r"), ("BD-RE", "bd-re"),
+            ],
+            rejected: ["cd", "dvd", "unknown", "dvd-ram", ""]),
         bounds("virtual_disc_capacity", 1...1_000_000),
         bounds("virtual_drives", 1...8),
         Case(
             key: "changer",
             accepted: [("simulated", "simulated"), ("manual", "manual"), ("MANUAL", "manual")],
             rejected: ["robot", ""]),
+        Case(
+            key: "media_profile",
+            accepted: [("auto", "auto"), ("AUTO", "auto"), ("STD-GEN-CD", "STD-GEN-CD"),
+                ("std-gen-cd", "STD-GEN-CD")],
+            rejected: ["STD-GEN-DVD-JPEG", "STD-GEN-BD-JPEG", "cd", ""]),
+        Case(key: "blank_rewritable", accepted: onOffValues, rejected: ["1", "erase", ""]),
         Case(
             key: "simulated_supply",
             accepted: [
@@ -192,6 +206,20 @@ import Testing
         }
     }
 
+    @Test func capacityDefaultFollowsVirtualMedia() throws {
+        let media: [(String, Int)] = [("cd-rw", 700), ("dvd+r", 4482), ("bd-re", 23866)]
+        for (name, capacity) in media {
+            let configuration = try Self.parseFileLine("virtual_media", name)
+            #expect(configuration.virtualDiscCapacityMiB == capacity, "\(name)")
+        }
+
+        let text = "virtual_disc_capacity = 700\nvirtual_media = dvd-r\n"
+        var configuration = Configuration()
+        try configuration.apply(ConfigurationFile.parse(Array(text.utf8), path: "test.conf"))
+        #expect(configuration.virtualDiscCapacityMiB == 700)
+        #expect(configuration.virtualMedia == .dvdr)
+    }
+
     @Test func defaultsMatchTheProduct() {
         let configuration = Configuration()
 
@@ -219,7 +247,8 @@ import Testing
             "bind_address": "0.0.0.0", "max_associations": "5", "max_pdu_size": "16384",
             "association_timeout": "10", "dimse_timeout": "30", "access_control": "on",
             "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
-            "completion_timeout": "60", "virtual_disc_capacity": "700", "virtual_drives": "2",
+            "completion_timeout": "60", "virtual_media": "cd-r", "virtual_disc_capacity": "700",
+            "media_profile": "auto", "blank_rewritable": "off", "virtual_drives": "2",
             "changer": "simulated",
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
             "consistency_flag": "0000", "log_level": "info", "viewer_folder": "",

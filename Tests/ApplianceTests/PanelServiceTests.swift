@@ -30,6 +30,8 @@ final class PanelTestDrive: DiscDrive {
         throw MediaCenterError(.unsupported, "the panel test drive does not verify")
     }
 
+    func erase() throws {}
+
     func eject() throws {
         ejects.withLock { $0 += 1 }
     }

@@ -11,6 +11,7 @@ extension DiscBurnerTests {
         /// Writes the sample file-set, changed by `change` after it was made, to a virtual
         /// disc and returns the error its verify throws, or nil when it verifies.
         private func verifyError(
+            profile: ApplicationProfile = .generalPurposeCD,
             _ change: (_ fileSet: String) throws -> Void = { _ in }
         ) throws -> MediaCenterError? {
             let workspace = try Workspace()
@@ -18,7 +19,8 @@ extension DiscBurnerTests {
             try makeSampleFileSet(at: workspace.fileSet)
             try change(workspace.fileSet)
             let drive = try VirtualDrive(name: "virtual0", folder: workspace.driveFolder)
-            let written = try drive.write(directory: workspace.fileSet, volumeID: "SET1")
+            var written = try drive.write(directory: workspace.fileSet, volumeID: "SET1")
+            written.profile = profile
 
             do {
                 let verification = try drive.verify(written)
@@ -36,6 +38,39 @@ extension DiscBurnerTests {
 
         @Test func goodDiscVerifies() throws {
             #expect(try verifyError() == nil)
+        }
+
+        /// Replaces the sample DICOMDIR with one whose first image is in JPEG Lossless SV1.
+        private func useJPEGLossless(in fileSet: String) throws {
+            var records = sampleRecords
+            records[4].transferSyntaxUID = "1.2.840.10008.1.2.4.70"
+            try writeDicomDir(encodeDicomDir(records), in: fileSet)
+        }
+
+        @Test func jpegLosslessFailsOnCDProfile() throws {
+            let error = try #require(try verifyError(useJPEGLossless))
+
+            #expect(error.code == .mediaFailure)
+            #expect(
+                error.message.contains(
+                    "DICOM\\P0000001\\S0000001\\I0000001 names transfer syntax "
+                        + "\"1.2.840.10008.1.2.4.70\", which STD-GEN-CD does not allow"),
+                "\(error.message)")
+        }
+
+        @Test func jpegLosslessVerifiesOnDVDProfile() throws {
+            #expect(try verifyError(profile: .generalPurposeDVDJPEG, useJPEGLossless) == nil)
+        }
+
+        @Test func missingTransferSyntaxFails() throws {
+            let error = try #require(
+                try verifyError { fileSet in
+                    var records = sampleRecords
+                    records[7].transferSyntaxUID = ""
+                    try writeDicomDir(encodeDicomDir(records), in: fileSet)
+                })
+
+            #expect(error.message.contains("names transfer syntax \"\""), "\(error.message)")
         }
 
         @Test func missingReferencedFileFails() throws {

@@ -16,7 +16,7 @@ extension DiscBurnerTests {
             let media = try drive.inspectMedia()
 
             #expect(
-                media == MediaInfo(profile: .virtualCD, status: .blank, capacityBytes: 1_000_000))
+                media == MediaInfo(profile: .cdr, status: .blank, capacityBytes: 1_000_000))
             #expect(drive.currentDisc.fileName == "DISC0001.iso")
             #expect(drive.currentDisc.state == .blank)
             #expect(!FileManager.default.fileExists(atPath: drive.currentDisc.path))
@@ -137,7 +137,7 @@ extension DiscBurnerTests {
             #expect(drive.currentDisc.md5 == result.md5)
             #expect(
                 try drive.inspectMedia()
-                    == MediaInfo(profile: .virtualCD, status: .written, capacityBytes: 0))
+                    == MediaInfo(profile: .cdr, status: .written, capacityBytes: 0))
         }
 
         @Test func writeLeavesNoOtherFile() throws {
@@ -455,6 +455,68 @@ extension DiscBurnerTests {
                 #expect(try drive.verify(written).matches, "virtual\(index)")
                 #expect(try md5sum(written.location) == written.md5, "virtual\(index)")
             }
+        }
+
+        @Test func mediaTypeIsReported() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+
+            let drive = try VirtualDrive(
+                name: "virtual0", folder: workspace.driveFolder, capacityBytes: 1_000_000,
+                media: .dvdPlusR)
+
+            #expect(try drive.inspectMedia().profile == .dvdPlusR)
+        }
+
+        @Test func defaultCapacityFollowsMedia() {
+            #expect(VirtualDrive.defaultCapacityBytes(for: .cdrw) == 734_003_200)
+            #expect(VirtualDrive.defaultCapacityMiB(for: .dvdr) == 4482)
+            #expect(VirtualDrive.defaultCapacityMiB(for: .bdre) == 23866)
+        }
+
+        @Test func rewritableDiscIsErasedAndWritten() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            try makeSampleFileSet(at: workspace.fileSet)
+            let drive = try VirtualDrive(name: "virtual0", folder: workspace.driveFolder)
+
+            try drive.load(.rewritableWritten)
+            let loaded = try drive.inspectMedia()
+            #expect(loaded == MediaInfo(profile: .cdrw, status: .written, capacityBytes: 0))
+            #expect(try bytes(at: drive.currentDisc.path) == VirtualDrive.earlierData)
+
+            try drive.erase()
+            #expect(try drive.inspectMedia().status == .blank)
+            #expect(try drive.inspectMedia().profile == .cdrw)
+            #expect(!FileManager.default.fileExists(atPath: drive.currentDisc.path))
+
+            let written = try drive.write(directory: workspace.fileSet, volumeID: "SET1")
+            #expect(try drive.verify(written).matches)
+        }
+
+        @Test func writeOnceDiscIsNotErased() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            let drive = try VirtualDrive(name: "virtual0", folder: workspace.driveFolder)
+            try drive.load(.written)
+
+            let error = try #require(throws: MediaCenterError.self) { try drive.erase() }
+
+            #expect(error.code == .mediaFailure)
+            #expect(error.message.contains("CD-R disc"), "\(error.message)")
+            #expect(error.message.contains("not rewritable"), "\(error.message)")
+            #expect(try drive.inspectMedia().status == .written)
+        }
+
+        @Test func rejectsUnknownMediaType() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+
+            let error = try #require(throws: MediaCenterError.self) {
+                try VirtualDrive(name: "virtual0", folder: workspace.driveFolder, media: .unknown)
+            }
+
+            #expect(error.code == .invalidArgument)
         }
 
         @Test func rejectsZeroCapacity() throws {

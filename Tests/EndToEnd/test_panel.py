@@ -94,8 +94,8 @@ class TestPanel:
         ejected = daemon.ctl("press", "eject")
         as_json = json.loads(daemon.ctl("press", "eject", "--json").stdout)
 
-        assert ejected.stdout.strip() == "ejected virtual0"
-        assert as_json["message"] == "ejected virtual0"
+        assert ejected.stdout.strip() == "ejected virtual0, virtual1"
+        assert as_json["message"] == "ejected virtual0, virtual1"
         assert as_json["panel"]["activity"] == "idle"
 
     def test_unknown_button_is_invalid_command_line(self, daemon):

@@ -17,7 +17,10 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
 
     private struct State {
         var supply: [VirtualMedium]
+        /// The media types of the discs to load, in order. CD-R follows them.
+        var mediaTypes: [MediaProfile]
         var loaded: VirtualMedium?
+        var loadedType = MediaProfile.cdr
         var written = false
         var events: [String] = []
         var labels: [DiscLabel] = []
@@ -25,8 +28,13 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
 
     private let state: Mutex<State>
 
-    init(supply: [VirtualMedium], capacityBytes: Int64 = 700 << 20) {
-        state = Mutex(State(supply: supply))
+    /// Makes a changer whose discs are `supply` and then good blanks, of the types
+    /// `mediaTypes` and then CD-R. A `rewritable-written` disc is a CD-RW.
+    init(
+        supply: [VirtualMedium], capacityBytes: Int64 = 700 << 20,
+        mediaTypes: [MediaProfile] = []
+    ) {
+        state = Mutex(State(supply: supply, mediaTypes: mediaTypes))
         self.capacityBytes = capacityBytes
     }
 
@@ -42,7 +50,9 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
                 throw MediaCenterError(.mediaFailure, "drive not empty")
             }
             state.loaded = state.supply.isEmpty ? .blank : state.supply.removeFirst()
-            state.written = state.loaded == .written
+            state.loadedType = state.mediaTypes.isEmpty ? .cdr : state.mediaTypes.removeFirst()
+            if state.loaded == .rewritableWritten { state.loadedType = .cdrw }
+            state.written = state.loaded == .written || state.loaded == .rewritableWritten
             state.events.append("load \(state.loaded!.rawValue)")
         }
     }
@@ -68,8 +78,9 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
                 return MediaInfo(profile: .unknown, status: .empty, capacityBytes: 0)
             }
             return state.written
-                ? MediaInfo(profile: .cdr, status: .written, capacityBytes: 0)
-                : MediaInfo(profile: .cdr, status: .blank, capacityBytes: capacityBytes)
+                ? MediaInfo(profile: state.loadedType, status: .written, capacityBytes: 0)
+                : MediaInfo(
+                    profile: state.loadedType, status: .blank, capacityBytes: capacityBytes)
         }
     }
 
@@ -98,6 +109,26 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
     func eject() throws {
         state.withLock { $0.events.append("eject") }
     }
+
+    func erase() throws {
+        try state.withLock { state in
+            guard state.loadedType.isRewritable else {
+                throw MediaCenterError(.mediaFailure, "planned erase failure: not rewritable")
+            }
+            state.written = false
+            state.events.append("erase")
+        }
+    }
+}
+
+/// Wraps ``PlainFileSets`` and records the profile of every plan it builds.
+final class ProfileRecordingFileSets: FileSetMaking {
+    let profiles = Mutex<[ApplicationProfile]>([])
+
+    func makeFileSet(_ plan: DiscPlan, into directory: String) throws -> [Int64] {
+        profiles.withLock { $0.append(plan.profile) }
+        return try PlainFileSets().makeFileSet(plan, into: directory)
+    }
 }
 
 @Suite struct ChangerJobTests {
@@ -123,14 +154,17 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
     }
 
     func run(
-        _ drive: ScriptedChangerDrive, maxRejects: Int, labelReader: (any DiscLabelReading)? = nil
+        _ drive: ScriptedChangerDrive, maxRejects: Int, labelReader: (any DiscLabelReading)? = nil,
+        fileSets: any FileSetMaking = PlainFileSets(),
+        profileSelection: ProfileSelection = .automatic, blankRewritable: Bool = false
     ) async throws -> CollectionRecord {
         let jobs = JobEngine(
-            store: store, drive: drive, changer: drive, fileSets: PlainFileSets(),
+            store: store, drive: drive, changer: drive, fileSets: fileSets,
             labelReader: labelReader,
             configuration: JobEngineConfiguration(
                 completionTimeout: 600, stagingDirectory: folder + "/staging",
-                maxConsecutiveRejects: maxRejects))
+                maxConsecutiveRejects: maxRejects, profileSelection: profileSelection,
+                blankRewritable: blankRewritable))
         try jobs.start()
         defer { jobs.stop() }
         let ids = try jobs.finishAll()
@@ -205,5 +239,83 @@ final class ScriptedChangerDrive: DiscDrive, DiscChanger {
             ])
         #expect(history.allSatisfy { !$0.reason.isEmpty })
         #expect(history[4].reason.contains("again on the next blank"))
+    }
+
+    @Test func profileFollowsFirstBlank() async throws {
+        _ = try receive(uid: "1.1")
+        let fileSets = ProfileRecordingFileSets()
+        let drive = ScriptedChangerDrive(supply: [], mediaTypes: [.dvdr, .dvdr])
+
+        let record = try await run(drive, maxRejects: 3, fileSets: fileSets)
+
+        #expect(record.state == .done, "\(record.failureReason ?? "")")
+        #expect(fileSets.profiles.withLock { $0 } == [.generalPurposeDVDJPEG])
+    }
+
+    @Test func fixedProfileOverridesMedia() async throws {
+        _ = try receive(uid: "1.1")
+        let fileSets = ProfileRecordingFileSets()
+        let drive = ScriptedChangerDrive(supply: [], mediaTypes: [.bdr, .bdr])
+
+        let record = try await run(
+            drive, maxRejects: 3, fileSets: fileSets,
+            profileSelection: .fixed(.generalPurposeCD))
+
+        #expect(record.state == .done, "\(record.failureReason ?? "")")
+        #expect(fileSets.profiles.withLock { $0 } == [.generalPurposeCD])
+    }
+
+    @Test func laterBlankOfOtherProfileIsRejected() async throws {
+        // Two instances of 300 KiB on 400 KiB discs: one disc each. The second disc's first
+        // blank is a DVD-R, which needs another profile than the CD-R set.
+        _ = try receive(uid: "1.1", bytes: 300 << 10)
+        _ = try receive(uid: "1.2", bytes: 300 << 10)
+        let drive = ScriptedChangerDrive(
+            supply: [], capacityBytes: 400 << 10, mediaTypes: [.cdr, .dvdr, .cdr])
+
+        let record = try await run(drive, maxRejects: 3)
+
+        #expect(record.state == .done, "\(record.failureReason ?? "")")
+        #expect(record.discs.map(\.number) == [1, 2])
+        #expect(record.rejects.map(\.number) == [2])
+        let reason = record.rejects.first?.reason ?? ""
+        #expect(reason.contains("wrong media type"), "\(reason)")
+        #expect(reason.contains("STD-GEN-DVD-JPEG"), "\(reason)")
+    }
+
+    @Test func rewritableDiscIsErasedWhenConfigured() async throws {
+        _ = try receive(uid: "1.1")
+        let drive = ScriptedChangerDrive(supply: [.rewritableWritten])
+
+        let record = try await run(drive, maxRejects: 3, blankRewritable: true)
+
+        #expect(record.state == .done, "\(record.failureReason ?? "")")
+        #expect(record.rejects.isEmpty)
+        #expect(Array(drive.events.prefix(3)) == ["load rewritable-written", "erase", "write"])
+    }
+
+    @Test func rewritableDiscIsRejectedByDefault() async throws {
+        _ = try receive(uid: "1.1")
+        let drive = ScriptedChangerDrive(supply: [.rewritableWritten])
+
+        let record = try await run(drive, maxRejects: 3)
+
+        #expect(record.state == .done, "\(record.failureReason ?? "")")
+        #expect(!drive.events.contains("erase"))
+        #expect(record.rejects.count == 1)
+        let reason = record.rejects.first?.reason ?? ""
+        #expect(reason.contains("CD-RW contains data"), "\(reason)")
+        #expect(reason.contains("blank_rewritable"), "\(reason)")
+    }
+
+    @Test func writeOnceDiscIsNeverErased() async throws {
+        _ = try receive(uid: "1.1")
+        let drive = ScriptedChangerDrive(supply: [.written])
+
+        let record = try await run(drive, maxRejects: 3, blankRewritable: true)
+
+        #expect(record.state == .done, "\(record.failureReason ?? "")")
+        #expect(!drive.events.contains("erase"))
+        #expect(record.rejects.first?.reason.contains("not blank") == true)
     }
 }

@@ -77,6 +77,10 @@ final class FailingDrive: DiscDrive {
         DiscVerification(matches: true, md5: written.md5)
     }
 
+    func erase() throws {
+        throw MediaCenterError(.mediaFailure, "not a rewritable medium")
+    }
+
     func eject() throws {}
 }
 

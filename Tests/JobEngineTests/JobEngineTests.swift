@@ -48,16 +48,28 @@ final class ScriptedDrive: DiscDrive {
     let plan: Plan
     let capacityBytes: Int64
     let calls = Mutex<[String]>([])
+    /// The medium in the drive, which the first write or erase turns into a blank one.
+    let medium = Mutex(MediaInfo(profile: .cdr, status: .blank, capacityBytes: 0))
 
     /// Makes a drive whose blank discs hold `capacityBytes`.
-    init(_ plan: Plan, capacityBytes: Int64 = 700 << 20) {
+    /// Makes a drive whose blank discs hold `capacityBytes`, loaded with a disc of `media`
+    /// that contains data when `written` is true.
+    init(
+        _ plan: Plan, capacityBytes: Int64 = 700 << 20, media: MediaProfile = .cdr,
+        written: Bool = false
+    ) {
         self.plan = plan
         self.capacityBytes = capacityBytes
+        medium.withLock {
+            $0 = MediaInfo(
+                profile: media, status: written ? .written : .blank,
+                capacityBytes: written ? 0 : capacityBytes)
+        }
     }
 
     func inspectMedia() throws -> MediaInfo {
         calls.withLock { $0.append("inspect") }
-        return MediaInfo(profile: .cdr, status: .blank, capacityBytes: capacityBytes)
+        return medium.withLock { $0 }
     }
 
     func write(directory: String, volumeID: String) throws -> DiscWriteResult {
@@ -93,6 +105,13 @@ final class ScriptedDrive: DiscDrive {
     func eject() throws {
         calls.withLock { $0.append("eject") }
     }
+
+    func erase() throws {
+        calls.withLock { $0.append("erase") }
+        medium.withLock {
+            $0 = MediaInfo(profile: $0.profile, status: .blank, capacityBytes: capacityBytes)
+        }
+    }
 }
 
 @Suite struct JobEngineTests {
@@ -121,11 +140,46 @@ final class ScriptedDrive: DiscDrive {
         ).collectionID
     }
 
-    func engine(_ drive: any DiscDrive, timeout: TimeInterval = 600) -> JobEngine {
+    func engine(
+        _ drive: any DiscDrive, timeout: TimeInterval = 600, blankRewritable: Bool = false
+    ) -> JobEngine {
         JobEngine(
             store: store, drive: drive, fileSets: PlainFileSets(),
             configuration: JobEngineConfiguration(
-                completionTimeout: timeout, stagingDirectory: folder + "/staging"))
+                completionTimeout: timeout, stagingDirectory: folder + "/staging",
+                blankRewritable: blankRewritable))
+    }
+
+    @Test func loadedRewritableDiscIsErased() async throws {
+        let drive = ScriptedDrive(.works, media: .dvdPlusRW, written: true)
+        let jobs = engine(drive, blankRewritable: true)
+        let id = try receive(patientID: "P1", uid: "1.1")
+        try jobs.start()
+        defer { jobs.stop() }
+
+        try jobs.finishAll()
+        let record = try await waitFor(id, [.done, .failed])
+
+        #expect(record.state == .done, "\(record.failureReason ?? "")")
+        #expect(record.discs.first?.profile == "STD-GEN-DVD-JPEG")
+        let calls = drive.calls.withLock { $0 }
+        #expect(calls.filter { $0 == "erase" }.count == 1)
+        #expect(calls.firstIndex(of: "erase")! < calls.firstIndex(of: "write")!)
+    }
+
+    @Test func loadedRewritableDiscFailsJobWhenOff() async throws {
+        let drive = ScriptedDrive(.works, media: .cdrw, written: true)
+        let jobs = engine(drive)
+        let id = try receive(patientID: "P1", uid: "1.1")
+        try jobs.start()
+        defer { jobs.stop() }
+
+        try jobs.finishAll()
+        let record = try await waitFor(id, [.done, .failed])
+
+        #expect(record.state == .failed)
+        #expect(record.failureReason?.contains("blank_rewritable is off") == true)
+        #expect(!drive.calls.withLock { $0 }.contains("erase"))
     }
 
     func waitFor(_ id: Int64, _ states: Set<CollectionState>) async throws -> CollectionRecord {

@@ -55,6 +55,10 @@ final class GatedDrive: DiscDrive {
         DiscVerification(matches: true, md5: written.md5)
     }
 
+    func erase() throws {
+        throw MediaCenterError(.mediaFailure, "not a rewritable medium")
+    }
+
     func eject() throws {}
 }
 

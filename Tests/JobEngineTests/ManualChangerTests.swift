@@ -37,6 +37,10 @@ final class HandLoadedDrive: DiscDrive {
         DiscVerification(matches: true, md5: written.md5)
     }
 
+    func erase() throws {
+        loaded.withLock { $0 = .blank }
+    }
+
     func eject() throws {
         loaded.withLock { $0 = .empty }
     }

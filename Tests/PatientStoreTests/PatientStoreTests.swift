@@ -109,6 +109,43 @@ import Testing
         #expect(try store.collection(id: id)?.discs == [disc])
     }
 
+    @Test func discProfileIsKept() throws {
+        let id = try store.record(incoming(uid: "1.1")).collectionID
+        let disc = DiscRecord(
+            number: 1, count: 1, path: "/tmp/x.iso", bytes: 2048, md5: "00", verified: true,
+            drive: "virtual0", profile: "STD-GEN-DVD-JPEG")
+
+        try store.addDisc(disc, toCollection: id)
+
+        #expect(try store.collection(id: id)?.discs.first?.profile == "STD-GEN-DVD-JPEG")
+    }
+
+    @Test func olderDatabaseGetsProfileColumn() throws {
+        let path = folder + "/older.db"
+        // The discs table as the store made it before it recorded profiles.
+        let script = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("CREATE TABLE discs (id INTEGER PRIMARY KEY, collection_id INTEGER "
+                       "NOT NULL, number INTEGER NOT NULL, count INTEGER NOT NULL, path TEXT "
+                       "NOT NULL, bytes INTEGER NOT NULL, md5 TEXT NOT NULL, verified INTEGER "
+                       "NOT NULL, drive TEXT NOT NULL, written_at REAL NOT NULL)")
+            db.commit()
+            """
+        let run = try runTool(TestFiles.python, ["-c", script, path])
+        try #require(run.status == 0, "\(run.text)")
+
+        let older = try PatientStore(path: path)
+        let id = try older.record(incoming(uid: "1.1")).collectionID
+        let disc = DiscRecord(
+            number: 1, count: 1, path: "/tmp/x.iso", bytes: 2048, md5: "00", verified: true,
+            drive: "virtual0", profile: "STD-GEN-CD")
+        try older.addDisc(disc, toCollection: id)
+
+        #expect(try older.collection(id: id)?.discs == [disc])
+        #expect(try PatientStore(path: path).collection(id: id)?.discs == [disc])
+    }
+
     @Test func rejectsAreListedWithCollection() throws {
         let id = try store.record(incoming(uid: "1.1")).collectionID
         let at = Date(timeIntervalSince1970: 1_700_000_000)

@@ -15,15 +15,19 @@ public struct FixtureRecord: Sendable {
     public var fileID: [String]
     public var next: FixtureLink?
     public var lower: FixtureLink?
+    /// Referenced Transfer Syntax UID in File (0004,1512), written only with a file ID.
+    public var transferSyntaxUID: String
 
     /// Makes a record of `type` with its file and links.
     public init(
-        type: String, fileID: [String] = [], next: FixtureLink? = nil, lower: FixtureLink? = nil
+        type: String, fileID: [String] = [], next: FixtureLink? = nil, lower: FixtureLink? = nil,
+        transferSyntaxUID: String = "1.2.840.10008.1.2.1"
     ) {
         self.type = type
         self.fileID = fileID
         self.next = next
         self.lower = lower
+        self.transferSyntaxUID = transferSyntaxUID
     }
 }
 
@@ -74,6 +78,7 @@ private func encode(
         if !record.fileID.isEmpty {
             bytes += element(
                 0x0004, 0x1500, "CS", padded(record.fileID.joined(separator: "\\"), with: 32))
+            bytes += element(0x0004, 0x1512, "UI", padded(record.transferSyntaxUID, with: 0))
         }
         if index == 0 {
             bytes += header(0x0008, 0x1115, "SQ", length: 0xFFFF_FFFF)

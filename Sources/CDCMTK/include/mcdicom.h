@@ -247,6 +247,16 @@ int mcd_check_pixel_data(const char *path, mcd_error *error);
 
 /* ---- Media files and DICOMDIR (fileset.cpp) ---- */
 
+/* The General Purpose application profile of PS3.11 that a file-set is built for. */
+typedef enum mcd_profile {
+    /* STD-GEN-CD: every media file in Explicit VR Little Endian. */
+    MCD_PROFILE_GENERAL_CD = 0,
+    /* STD-GEN-DVD-JPEG: Explicit VR Little Endian, and JPEG Lossless SV1 kept as received. */
+    MCD_PROFILE_GENERAL_DVD_JPEG = 1,
+    /* STD-GEN-BD-JPEG: the same transfer syntaxes as STD-GEN-DVD-JPEG, on BD media. */
+    MCD_PROFILE_GENERAL_BD_JPEG = 2
+} mcd_profile;
+
 /* The File Meta Information (0002,0012), (0002,0013) and (0002,0016) of the media files and
  * the DICOMDIR, and the values written into a media file where the instance has none
  * (absent, empty or only spaces). A NULL or empty key value leaves that key as it is. */
@@ -259,10 +269,13 @@ typedef struct mcd_media_file_options {
     const char *study_time;                  /* (0008,0030) when missing, HHMMSS */
     const char *study_id;                    /* (0020,0010) when missing */
     const char *series_number;               /* (0020,0011) when missing */
+    mcd_profile profile;                     /* decides which transfer syntax is kept */
 } mcd_media_file_options;
 
 /* Reads the stored instance at `source_path` and writes it to `destination_path` as a PS3.10
- * file in Explicit VR Little Endian with a new File Meta Information. The source may be
+ * file with a new File Meta Information. An instance stored in JPEG Lossless SV1 keeps that
+ * transfer syntax when `options->profile` is a JPEG profile. Every other instance is
+ * written in Explicit VR Little Endian. The source may be
  * Implicit VR LE, Explicit VR LE or BE, Deflated Explicit VR LE, JPEG Lossless (processes
  * 14 and 14 SV1), RLE Lossless or JPEG-LS Lossless, and is decompressed without loss.
  * The keys of `options` that have no value are filled, and an empty Patient's Name
@@ -287,11 +300,13 @@ typedef struct mcd_dicomdir_options {
     /* File-set Consistency Flag (0004,1212): 0x0000 when the file-set is checked before it
      * is recorded, 0xFFFF to tell readers that inconsistencies may be present. */
     uint16_t consistency_flag;
+    /* The profile the DICOMDIR is built and checked for. */
+    mcd_profile profile;
 } mcd_dicomdir_options;
 
 typedef struct mcd_dicomdir mcd_dicomdir;
 
-/* Starts a DICOMDIR for the General Purpose CD-R profile (STD-GEN-CD) in the file-set
+/* Starts a DICOMDIR for the profile of `options` (STD-GEN-CD by default) in the file-set
  * whose root folder is `fileset_root`, with File-set ID `fileset_id` (at most 16
  * characters of A-Z, 0-9, space and underscore). Nothing is written until
  * mcd_dicomdir_write. */
@@ -303,9 +318,9 @@ mcd_dicomdir *mcd_dicomdir_create(
  * below the file-set root) to the record hierarchy: PATIENT, STUDY, SERIES and the
  * record type that fits its SOP class (IMAGE, SR DOCUMENT, RT PLAN, PRESENTATION,
  * WAVEFORM, SPECTROSCOPY and the others DCMTK's DicomDirInterface supports). The file must be
- * Explicit VR Little Endian. Returns MCD_ERROR_UNSUPPORTED, with DCMTK's reasons in the
- * message, when the file does not meet the profile (a SOP class the profile does not
- * take, a required attribute missing).
+ * in a transfer syntax of the DICOMDIR's profile. Returns MCD_ERROR_UNSUPPORTED, with
+ * DCMTK's reasons in the message, when the file does not meet the profile (a SOP class the
+ * profile does not take, a required attribute missing).
  * DCMTK 3.6.7 rejects some current SOP classes for this profile: the RT Second Generation
  * classes after C-Arm Photon-Electron Radiation and the Encapsulated OBJ and MTL documents.
  * The shim checks files of these classes itself, with the same kind of message, and
