@@ -46,8 +46,8 @@ extension ChangerCommands {
         case .unitAttention:
             return MediaCenterError(
                 .mediaFailure,
-                "\(what) failed: the changer kept reporting UNIT ATTENTION after "
-                    + "\(Self.unitAttentionRetries) attempts; check that its door is closed "
+                "\(what) failed: the changer still reported UNIT ATTENTION after "
+                    + "\(Self.unitAttentionRetries) retries; check that its door is closed "
                     + "and that nothing resets it, then retry",
                 cause: cause)
         case .hardwareError:

@@ -25,8 +25,30 @@ extension ScsiMediaChanger {
         return element
     }
 
+    /// Throws when the picker is in the Except state or still carries a disc, because a
+    /// move would then fail or drop the disc it carries.
+    func checkPicker(in report: ElementStatusReport) throws {
+        guard let picker = report.element(at: transportAddress) else { return }
+        if picker.except {
+            throw MediaCenterError(
+                .mediaFailure,
+                "the picker (element \(hex(transportAddress))) of changer \(name) is in an "
+                    + "exception state: \(picker.exceptionDescription); clear the fault at "
+                    + "the changer, then retry the job")
+        }
+        if picker.full {
+            throw MediaCenterError(
+                .mediaFailure,
+                "the picker (element \(hex(transportAddress))) of changer \(name) still "
+                    + "carries a disc from an interrupted move; take it out or let the "
+                    + "changer put it back, then retry the job")
+        }
+    }
+
     /// Returns the status of `drive`'s data transfer element after checking that it is
-    /// usable: no exception, and a disc in it when `expectFull`, none otherwise.
+    /// usable: no exception, and a disc in it when `expectFull`, none otherwise. Its ACCESS
+    /// bit is not checked, because the tray opens only after this check and a closed tray
+    /// may keep the picker out until then.
     func usableDrive(
         _ drive: ScsiChangerConfiguration.Drive, in report: ElementStatusReport,
         expectFull: Bool
@@ -52,6 +74,9 @@ extension ScsiMediaChanger {
                     + "picker's path")
         }
         if !expectFull && element.full {
+            // NOTE: a disc left in the drive by a daemon that stopped during a job stops
+            // every later load until it is taken out by hand, because the DiscChanger
+            // contract wants an empty drive here.
             throw MediaCenterError(
                 .mediaFailure,
                 "drive \(drive.name) (element \(hex(drive.address))) of changer \(name) "

@@ -93,6 +93,7 @@ public final class ScsiMediaChanger: DiscChanger {
             let commands = commandSet()
             status = try commands.readElementStatus(
                 assignment: addressAssignment, volumeTags: configuration.readsVolumeTags)
+            try checkPicker(in: status)
             let destination = try usableDrive(target, in: status, expectFull: false)
             let source = try firstSlot(of: .input, full: true, in: status)
 
@@ -127,6 +128,7 @@ public final class ScsiMediaChanger: DiscChanger {
             let commands = commandSet()
             status = try commands.readElementStatus(
                 assignment: addressAssignment, volumeTags: configuration.readsVolumeTags)
+            try checkPicker(in: status)
             let source = try usableDrive(target, in: status, expectFull: true)
             let destination = try firstSlot(of: bin, full: false, in: status)
 

@@ -471,4 +471,75 @@ private let move: UInt8 = 0xA5
         }
         #expect(rig.transport.remaining == 0)
     }
+
+    @Test func pickerInExceptStateFails() throws {
+        var rig = Rig()
+        rig.set(0x1000, full: true)
+        let changer = try rig.start()
+        rig.set(0x0001, full: false, except: true, asc: 0x15, ascq: 0x01)
+        rig.transport.append([rig.statusStep])
+
+        let error = #expect(throws: MediaCenterError.self) {
+            try changer.loadFromInput(into: "sr0")
+        }
+        #expect(error?.message.contains("the picker (element 0001h)") == true)
+        #expect(error?.message.contains("mechanical positioning error") == true)
+        #expect(rig.tray.events.isEmpty)
+    }
+
+    @Test func loadedPickerFails() throws {
+        var rig = Rig()
+        rig.set(0x01F4, full: true)
+        let changer = try rig.start()
+        rig.set(0x0001, full: true)
+        rig.transport.append([rig.statusStep])
+
+        let error = #expect(throws: MediaCenterError.self) {
+            try changer.moveDisc(from: "sr0", to: .output)
+        }
+        #expect(error?.message.contains("still carries a disc") == true)
+    }
+
+    @Test func longReportIsReadAgain() throws {
+        // The page announces 3 elements, so the first READ ELEMENT STATUS allocates
+        // 8 + 4 x 8 + 3 x 128 = 424 bytes, but the changer reports 43 elements (556 bytes).
+        var rig = Rig()
+        rig.elements += (18..<40).map {
+            FakeElement(type: .storage, address: 0x1000 + UInt16($0))
+        }
+        rig.set(0x1000, full: true)
+        var page = Rig.assignmentPage
+        page[13] = 0x01  // storage: 1 element
+        page[17] = 0x00  // import/export: none
+        let report = FakeElement.report(rig.elements)
+        #expect(report.count == 556)
+
+        rig.transport.append([
+            .good(inquiry, Rig.inquiryData), .good(testUnitReady), .good(modeSense, page),
+            .good(readStatus, report), .good(readStatus, report),
+        ])
+        let changer = try ScsiMediaChanger(
+            configuration: Rig.configuration, transport: rig.transport, tray: rig.tray,
+            pause: { _ in })
+        let reads = rig.transport.sent.filter { $0.operationCode == readStatus }
+        #expect(reads.map(\.direction) == [
+            .fromDevice(allocationLength: 424), .fromDevice(allocationLength: 556),
+        ])
+        #expect(changer.lastElementStatus.elements.count == 43)
+    }
+
+    @Test func truncatedStatusFails() throws {
+        let rig = Rig()
+        let report = FakeElement.report(rig.elements)
+        rig.transport.append([
+            .good(inquiry, Rig.inquiryData), .good(testUnitReady),
+            .good(modeSense, Rig.assignmentPage), .good(readStatus, Array(report.prefix(60))),
+        ])
+        let error = #expect(throws: MediaCenterError.self) {
+            try ScsiMediaChanger(
+                configuration: Rig.configuration, transport: rig.transport, tray: rig.tray)
+        }
+        #expect(error?.code == .parseFailure)
+        #expect(error?.message.contains("element status data is truncated") == true)
+    }
 }
