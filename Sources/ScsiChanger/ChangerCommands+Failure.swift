@@ -14,73 +14,78 @@ extension ChangerCommands {
         _ sense: SenseData, _ command: ScsiCommand, _ move: MoveContext?
     ) -> MediaCenterError {
         let cause = "\(command.name): \(sense.description)"
-        let what = "\(command.name) on changer \(name)"
+        let operation = "\(command.name) on changer \(name)"
 
         switch sense.senseKey {
         case .illegalRequest where sense.isCondition(AdditionalSense.sourceElementEmpty):
             let source = move?.source ?? "the source element"
             let fix = move?.remedy.sourceEmpty ?? "check where the disc is"
             return MediaCenterError(
-                .mediaFailure, "\(what) failed: \(source) is empty; \(fix)", cause: cause)
+                .mediaFailure, "\(operation) failed: \(source) is empty; \(fix)", cause: cause)
         case .illegalRequest where sense.isCondition(AdditionalSense.destinationElementFull):
             let destination = move?.destination ?? "the destination element"
             let fix = move?.remedy.destinationFull ?? "empty it"
             return MediaCenterError(
-                .mediaFailure, "\(what) failed: \(destination) is full; \(fix)", cause: cause)
+                .mediaFailure, "\(operation) failed: \(destination) is full; \(fix)", cause: cause)
         case .illegalRequest where sense.isCondition(AdditionalSense.mediumRemovalPrevented):
             let drive = move.map { "drive \($0.remedy.drive)" } ?? "the drive"
             return MediaCenterError(
                 .mediaFailure,
-                "\(what) failed: \(drive) keeps its disc locked (medium removal prevented); "
+                "\(operation) failed: \(drive) keeps its disc locked (medium removal prevented); "
                     + "stop any other program that has the drive open, then retry the job",
                 cause: cause)
         case .illegalRequest where sense.isCondition(AdditionalSense.invalidElementAddress):
             return MediaCenterError(
                 .invalidConfiguration,
-                "\(what) failed: the changer has no element at "
+                "\(operation) failed: the changer has no element at "
                     + "\(addresses(in: command, move)); correct the element addresses in the "
                     + "changer configuration",
                 cause: cause)
         case .notReady:
-            return notReady(sense, what: what, cause: cause)
+            return notReady(sense, operation: operation, cause: cause)
         case .unitAttention:
             return MediaCenterError(
                 .mediaFailure,
-                "\(what) failed: the changer still reported UNIT ATTENTION after "
+                "\(operation) failed: the changer still reported UNIT ATTENTION after "
                     + "\(Self.unitAttentionRetries) retries; check that its door is closed "
                     + "and that nothing resets it, then retry",
                 cause: cause)
         case .hardwareError:
             return MediaCenterError(
                 .mediaFailure,
-                "\(what) failed with a hardware error\(elements(move)); check the picker and "
+                "\(operation) failed with a hardware error\(elements(move)); check the picker and "
                     + "the path between the bins and the drives, then retry the job",
                 cause: cause)
         default:
             return MediaCenterError(
                 .mediaFailure,
-                "\(what) failed with \(sense.description)\(elements(move)); check the "
+                "\(operation) failed with \(sense.description)\(elements(move)); check the "
                     + "changer's front panel, then retry the job",
                 cause: cause)
         }
     }
 
-    private func notReady(_ sense: SenseData, what: String, cause: String) -> MediaCenterError {
+    private func notReady(_ sense: SenseData, operation: String, cause: String) -> MediaCenterError
+    {
         let fix: String
         if sense.isCondition(AdditionalSense.becomingReady) {
-            fix = "the changer is still becoming ready; wait until its front panel shows it "
+            fix =
+                "the changer is still becoming ready; wait until its front panel shows it "
                 + "ready, then retry"
         } else if sense.isCondition(AdditionalSense.initializationRequired) {
-            fix = "the changer requires INITIALIZE ELEMENT STATUS and did not become ready "
+            fix =
+                "the changer requires INITIALIZE ELEMENT STATUS and did not become ready "
                 + "after it; close its door, wait for its inventory to finish, then retry"
         } else if sense.isCondition(AdditionalSense.manualInterventionRequired) {
-            fix = "the changer requires manual intervention; close its door or clear the "
+            fix =
+                "the changer requires manual intervention; close its door or clear the "
                 + "fault its front panel shows, then retry"
         } else {
-            fix = "the changer is not ready (\(sense.description)); check its front panel, "
+            fix =
+                "the changer is not ready (\(sense.description)); check its front panel, "
                 + "then retry"
         }
-        return MediaCenterError(.mediaFailure, "\(what) failed: \(fix)", cause: cause)
+        return MediaCenterError(.mediaFailure, "\(operation) failed: \(fix)", cause: cause)
     }
 
     /// Returns the elements a command names, for an invalid element address.

@@ -11,7 +11,7 @@ struct ChangerCommands {
     /// for each reset or opened door before it accepts commands again.
     static let unitAttentionRetries = 3
 
-    /// What a command returned: its data, or the sense of a CHECK CONDITION.
+    /// The result of a command: its data, or the sense of a CHECK CONDITION.
     enum Outcome {
         case data([UInt8])
         case sense(SenseData)
@@ -85,8 +85,8 @@ struct ChangerCommands {
     ) throws -> ElementStatusReport {
         let start = assignment?.lowestAddress ?? 0
         let count = UInt16(clamping: assignment?.totalCount ?? 0xFFFF)
-        // Each descriptor is 12 bytes, plus 36 for each volume tag, and some changers add
-        // vendor bytes, so 128 per element leaves room; a longer reply is read again.
+        // A descriptor is 12 bytes, plus 36 for each volume tag and any vendor bytes, so
+        // 128 bytes per element leave room for most. A longer reply is read again.
         let perElement = 128
         var allocation = UInt32(
             min(0xFF_FFFF, 8 + 4 * 8 + Int(count == 0xFFFF ? 64 : count) * perElement))

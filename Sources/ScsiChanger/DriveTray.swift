@@ -1,6 +1,6 @@
 /// The trays of the drives a changer serves. A disc drive's tray must be open before the
-/// picker can put a disc in or take one out, and only the drive opens it, so the changer
-/// asks the drive between its moves.
+/// picker can put a disc in or take one out, and only the drive opens it. The changer
+/// therefore has the drive open and close its tray around each move.
 public protocol DriveTray: Sendable {
     /// Opens the tray of the drive named `drive`, ejecting its disc if it has one, and
     /// returns once the tray is out.

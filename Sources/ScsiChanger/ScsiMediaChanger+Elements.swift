@@ -1,7 +1,7 @@
 import MediaCenterCore
 import MediaHardware
 
-/// What to tell the operator when a move fails because an element was empty or full.
+/// Operator instructions for a move that fails because an element was empty or full.
 struct MoveRemedies {
     /// For a source element that turned out empty.
     var sourceEmpty: String

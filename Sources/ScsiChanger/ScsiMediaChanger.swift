@@ -6,8 +6,8 @@ import Synchronization
 /// A ``DiscChanger`` that drives a SCSI medium changer (peripheral device type 08h) with
 /// SMC-3 commands over a ``ScsiTransport``.
 ///
-/// At start it checks the INQUIRY data, waits for the changer to become ready (sending
-/// INITIALIZE ELEMENT STATUS when the changer requires it), reads the element address
+/// At start it checks the INQUIRY data and waits for the changer to become ready, sending
+/// INITIALIZE ELEMENT STATUS when the changer requires it. Then it reads the element address
 /// assignment page and the status of every element, and checks that the configured bins
 /// and drives exist. Before each move it reads the element status again, so discs that the
 /// operator adds or removes are seen. A load takes the first full slot of the input bin,

@@ -133,7 +133,7 @@ public struct SenseData: Sendable, Equatable {
                 code: additionalSenseCode, qualifier: additionalSenseCodeQualifier)
     }
 
-    /// Whether the ASC and ASCQ are the pair `condition`, such as
+    /// Returns whether the ASC and ASCQ are the pair `condition`, such as
     /// ``AdditionalSense/sourceElementEmpty``.
     public func isCondition(_ condition: (code: UInt8, qualifier: UInt8)) -> Bool {
         additionalSenseCode == condition.code

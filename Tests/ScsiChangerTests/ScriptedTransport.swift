@@ -58,11 +58,13 @@ final class ScriptedTransport: ScsiTransport {
 }
 
 extension ScriptedTransport.Step {
+    /// Makes a step that ends `code` with GOOD status and `data`.
     static func good(_ code: UInt8, _ data: [UInt8] = []) -> Self {
         Self(operationCode: code, response: .good(data))
     }
 
-    /// A CHECK CONDITION with fixed-format sense of `key`, `code` and `qualifier`.
+    /// Makes a step that ends `code` with CHECK CONDITION and fixed-format sense of `key`,
+    /// `asc` and `ascq`.
     static func sense(_ code: UInt8, key: UInt8, asc: UInt8, ascq: UInt8) -> Self {
         Self(
             operationCode: code,
@@ -98,7 +100,9 @@ struct FakeElement {
             guard !ofType.isEmpty else { continue }
             let byteCount = ofType.count * 12
             pages += [type.rawValue, 0x00, 0x00, 0x0C, 0x00]
-            pages += [UInt8(byteCount >> 16), UInt8(byteCount >> 8 & 0xFF), UInt8(byteCount & 0xFF)]
+            pages += [
+                UInt8(byteCount >> 16), UInt8(byteCount >> 8 & 0xFF), UInt8(byteCount & 0xFF),
+            ]
             for element in ofType {
                 var flags: UInt8 = element.full ? 0x01 : 0
                 if element.except { flags |= 0x04 }
@@ -116,8 +120,8 @@ struct FakeElement {
     }
 }
 
-/// A ``DriveTray`` that records each call as `open NAME` or `close NAME`, and can be told to
-/// fail.
+/// A ``DriveTray`` that records each call as `open NAME` or `close NAME`, and can be set to
+/// fail opening.
 final class RecordingTray: DriveTray {
     private let state = Mutex<(events: [String], failOpen: Bool)>(([], false))
 

@@ -50,8 +50,10 @@ private let move: UInt8 = 0xA5
             [0x08, 0x80, 0x06, 0x02, 0x1F, 0, 0, 0] + Array("ACME    DiscRobot 50    1.0 ".utf8)
         }
 
-        mutating func set(_ address: UInt16, full: Bool, except: Bool = false,
-                          asc: UInt8 = 0, ascq: UInt8 = 0) {
+        mutating func set(
+            _ address: UInt16, full: Bool, except: Bool = false,
+            asc: UInt8 = 0, ascq: UInt8 = 0
+        ) {
             let index = elements.firstIndex { $0.address == address }!
             elements[index].full = full
             elements[index].except = except
@@ -76,10 +78,12 @@ private let move: UInt8 = 0xA5
         }
     }
 
-    /// The source and destination of a MOVE MEDIUM command.
+    /// Returns the source and destination addresses of a MOVE MEDIUM command.
     func moveAddresses(_ command: ScsiCommand) -> (UInt16, UInt16) {
-        (UInt16(command.cdb[4]) << 8 | UInt16(command.cdb[5]),
-         UInt16(command.cdb[6]) << 8 | UInt16(command.cdb[7]))
+        (
+            UInt16(command.cdb[4]) << 8 | UInt16(command.cdb[5]),
+            UInt16(command.cdb[6]) << 8 | UInt16(command.cdb[7])
+        )
     }
 
     @Test func fullCycleLoadsAndUnloads() throws {
@@ -115,7 +119,8 @@ private let move: UInt8 = 0xA5
         let moves = rig.transport.sent.filter { $0.operationCode == move }
         #expect(moves.map { moveAddresses($0).0 } == [0x1000, 0x01F4, 0x1001])
         #expect(moves.map { moveAddresses($0).1 } == [0x01F4, 0x1010, 0x01F4])
-        #expect(moves.allSatisfy { $0.cdb[2] == 0x00 && $0.cdb[3] == 0x01 })
+        #expect(moves.allSatisfy { $0.cdb[2] == 0x00 })
+        #expect(moves.allSatisfy { $0.cdb[3] == 0x01 })
         #expect(
             rig.tray.events == [
                 "open sr0", "close sr0", "open sr0", "close sr0", "open sr0", "close sr0",
@@ -522,9 +527,10 @@ private let move: UInt8 = 0xA5
             configuration: Rig.configuration, transport: rig.transport, tray: rig.tray,
             pause: { _ in })
         let reads = rig.transport.sent.filter { $0.operationCode == readStatus }
-        #expect(reads.map(\.direction) == [
-            .fromDevice(allocationLength: 424), .fromDevice(allocationLength: 556),
-        ])
+        #expect(
+            reads.map(\.direction) == [
+                .fromDevice(allocationLength: 424), .fromDevice(allocationLength: 556),
+            ])
         #expect(changer.lastElementStatus.elements.count == 43)
     }
 
