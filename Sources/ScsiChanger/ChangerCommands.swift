@@ -78,8 +78,8 @@ struct ChangerCommands {
     }
 
     /// Reads the status of every element: those of `assignment` when given, else every
-    /// address. A reply longer than the allocation length is asked for again at its full
-    /// length. INITIALIZE ELEMENT STATUS is sent once when the changer requires it.
+    /// address. A reply longer than the allocation length is asked for once more at its
+    /// full length. INITIALIZE ELEMENT STATUS is sent once when the changer requires it.
     func readElementStatus(
         assignment: ElementAddressAssignment?, volumeTags: Bool
     ) throws -> ElementStatusReport {
@@ -91,6 +91,7 @@ struct ChangerCommands {
         var allocation = UInt32(
             min(0xFF_FFFF, 8 + 4 * 8 + Int(count == 0xFFFF ? 64 : count) * perElement))
         var initialized = false
+        var enlarged = false
 
         while true {
             let command = ScsiCommand.readElementStatus(
@@ -99,8 +100,9 @@ struct ChangerCommands {
             switch try outcome(of: command) {
             case .data(let data):
                 let required = try ElementStatusReport.requiredLength(parsingHeaderOf: data)
-                if required > data.count, data.count >= Int(allocation), allocation < 0xFF_FFFF {
+                if required > data.count, data.count >= Int(allocation), !enlarged {
                     allocation = UInt32(min(required, 0xFF_FFFF))
+                    enlarged = true
                     continue
                 }
                 return try ElementStatusReport(parsing: data)

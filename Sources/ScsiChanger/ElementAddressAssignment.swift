@@ -13,7 +13,7 @@ public struct ElementAddressAssignment: Sendable, Equatable {
             self.count = count
         }
 
-        /// Whether `address` lies in the range.
+        /// Returns whether `address` lies in the range.
         public func contains(_ address: UInt16) -> Bool {
             Int(address) >= Int(first) && Int(address) < Int(first) + Int(count)
         }

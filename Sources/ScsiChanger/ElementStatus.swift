@@ -36,8 +36,8 @@ public struct ElementStatus: Sendable, Equatable {
     public var additionalSenseCode: UInt8
     /// The additional sense code qualifier of an exception (byte 5).
     public var additionalSenseCodeQualifier: UInt8
-    /// The element the medium came from, when the changer knows it (SVALID, byte 9 bit 7,
-    /// and bytes 10-11).
+    /// The element the medium came from, when the changer reports it (SVALID, byte 9 bit
+    /// 7, and bytes 10-11).
     public var sourceAddress: UInt16?
     /// Whether the medium was turned over on its last move (INVERT, byte 9 bit 6).
     public var inverted: Bool
@@ -113,6 +113,13 @@ public struct ElementStatusReport: Sendable, Equatable {
         var pages: [ElementStatusPage] = []
         var offset = Self.headerLength
         while offset < end {
+            guard offset + Self.headerLength <= end else {
+                throw MediaCenterError(
+                    .parseFailure,
+                    "the element status data ends \(end - offset) bytes into a page header "
+                        + "at byte \(offset); the report byte count \(reportByteCount) does "
+                        + "not match its pages")
+            }
             let page = try Self.parsePage(reader, at: offset, end: end)
             pages.append(page.page)
             offset = page.next

@@ -100,7 +100,7 @@ public struct ScsiChangerConfiguration: Sendable, Equatable {
         var owners: [UInt16: ChangerBin] = [:]
         for bin in [ChangerBin.input, .output, .reject] {
             let ranges = ranges(of: bin)
-            guard !ranges.isEmpty, ranges.allSatisfy({ $0.count > 0 }) else {
+            guard !ranges.isEmpty else {
                 throw invalid(
                     "the \(bin.rawValue) bin of changer \(name) has no slots; give it at "
                         + "least one storage or import/export element")
@@ -118,9 +118,22 @@ public struct ScsiChangerConfiguration: Sendable, Equatable {
             }
         }
         try checkDrives()
+        for drive in drives {
+            if let bin = owners[drive.address] {
+                throw invalid(
+                    "element \(hex(drive.address)) of changer \(name) is both drive "
+                        + "\(drive.name) and a slot of the \(bin.rawValue) bin; give the "
+                        + "drive its data transfer element")
+            }
+        }
     }
 
     private func check(_ range: ElementRange, of bin: ChangerBin) throws {
+        guard range.count > 0 else {
+            throw invalid(
+                "the \(bin.rawValue) bin range from \(hex(range.first)) of changer \(name) "
+                    + "has 0 elements; give it at least one, or remove it")
+        }
         guard range.type == .storage || range.type == .importExport else {
             throw invalid(
                 "the \(bin.rawValue) bin of changer \(name) has a range of \(range.type) "

@@ -15,7 +15,7 @@ public enum ElementType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case all = 0
     /// A picker that carries a medium between the other elements.
     case mediumTransport = 1
-    /// A slot that holds a medium.
+    /// A slot for one medium.
     case storage = 2
     /// A slot that the operator reaches from outside, such as a mail slot or a bin.
     case importExport = 3
@@ -67,7 +67,7 @@ public struct ScsiCommand: Sendable, Equatable {
     /// 10 minutes for INITIALIZE ELEMENT STATUS, which makes the changer visit every slot.
     public static let initializeTimeoutMilliseconds: UInt32 = 600_000
 
-    /// TEST UNIT READY (00h, 6 bytes): asks whether the changer accepts medium commands.
+    /// TEST UNIT READY (00h, 6 bytes): tests whether the changer accepts medium commands.
     public static func testUnitReady() -> ScsiCommand {
         ScsiCommand(name: "TEST UNIT READY", cdb: [0x00, 0, 0, 0, 0, 0], direction: .none)
     }

@@ -33,7 +33,7 @@ public enum ScsiStatus: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// What a device returned for one command.
+/// The status, data and sense of one finished command.
 public struct ScsiResponse: Sendable, Equatable {
     public var status: ScsiStatus
     /// The bytes the device transferred to the host, cut to the length it sent.
@@ -47,12 +47,12 @@ public struct ScsiResponse: Sendable, Equatable {
         self.sense = sense
     }
 
-    /// A GOOD status with `data`.
+    /// Makes a response of GOOD status with `data`.
     public static func good(_ data: [UInt8] = []) -> ScsiResponse {
         ScsiResponse(status: .good, data: data)
     }
 
-    /// A CHECK CONDITION with `sense`.
+    /// Makes a response of CHECK CONDITION status with `sense`.
     public static func checkCondition(sense: [UInt8]) -> ScsiResponse {
         ScsiResponse(status: .checkCondition, sense: sense)
     }

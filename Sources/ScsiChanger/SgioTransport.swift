@@ -10,7 +10,7 @@ public final class SgioTransport: ScsiTransport {
     /// The open descriptor, or nil once `close()` ran.
     private let descriptor: Mutex<Int32?>
 
-    /// The sense bytes asked for; SPC limits sense data to 252 bytes.
+    /// The size of the sense buffer: 252 bytes, the most sense data SPC allows.
     private static let senseCapacity = 252
 
     /// Opens `path` read-write and checks with ioctl(SG_GET_VERSION_NUM) that it is a SCSI
@@ -132,7 +132,7 @@ public final class SgioTransport: ScsiTransport {
     }
 
     /// Throws when the host adapter or the driver, rather than the device, failed the
-    /// command. The driver's sense flag (08h) only says that sense data arrived.
+    /// command. The driver's sense flag (08h) only means that sense data arrived.
     private func checkTransport(_ result: mcsg_result, _ command: ScsiCommand) throws {
         let driverError = result.driver_status & ~0x08
         // Host status 03h is the kernel's DID_TIME_OUT.

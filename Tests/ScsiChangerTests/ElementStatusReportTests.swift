@@ -220,6 +220,16 @@ import Testing
         #expect(error?.message.contains("past the end of the report") == true)
     }
 
+    @Test func shortPageHeaderThrows() {
+        var bytes = Array(Self.plain.prefix(28))
+        bytes[7] = 0x18  // report byte count 24: one 20-byte page and 4 bytes of another
+        bytes += [0x02, 0x00, 0x00, 0x0C]
+        let error = #expect(throws: MediaCenterError.self) {
+            try ElementStatusReport(parsing: bytes)
+        }
+        #expect(error?.message.contains("ends 4 bytes into a page header at byte 28") == true)
+    }
+
     @Test func unknownElementTypeThrows() {
         var bytes = Self.plain
         bytes[8] = 0x07  // element type code 7

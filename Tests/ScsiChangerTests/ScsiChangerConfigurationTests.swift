@@ -29,6 +29,10 @@ import Testing
         sameElement.drives = [.init(name: "sr0", address: 1), .init(name: "sr1", address: 1)]
         var noDrive = Self.valid
         noDrive.drives = []
+        var emptyRange = Self.valid
+        emptyRange.input.append(.init(.storage, first: 0x1020, count: 0))
+        var driveInBin = Self.valid
+        driveInBin.drives = [.init(name: "sr0", address: 0x1001)]
 
         let cases: [(ScsiChangerConfiguration, String)] = [
             (overlap, "element 1009h of changer changer0 is in both the input and the output"),
@@ -38,6 +42,8 @@ import Testing
             (sameDrive, "two drives of one name"),
             (sameElement, "two drives at one data transfer element"),
             (noDrive, "has no drive"),
+            (emptyRange, "the input bin range from 1020h of changer changer0 has 0 elements"),
+            (driveInBin, "element 1001h of changer changer0 is both drive sr0 and a slot"),
         ]
         for (configuration, text) in cases {
             let error = #expect(throws: MediaCenterError.self) { try configuration.validate() }

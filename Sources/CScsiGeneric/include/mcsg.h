@@ -1,5 +1,6 @@
-/* A plain C helper over the Linux SCSI generic driver's SG_IO ioctl, because Swift cannot
- * name the ioctl request number and the struct sg_io_hdr layout is easier to fill in C. */
+/* A plain C helper over the Linux SCSI generic driver's SG_IO ioctl. It fills struct
+ * sg_io_hdr in C, with the field names and types of <scsi/sg.h> as written, and keeps the
+ * module's ioctl calls in one file. */
 #ifndef MCSG_H
 #define MCSG_H
 
@@ -12,7 +13,7 @@ enum mcsg_direction {
     MCSG_DIRECTION_TO_DEVICE = 2,
 };
 
-/* What the kernel reports for one finished command. */
+/* The kernel's report of one finished command. */
 typedef struct mcsg_result {
     /* The SCSI status byte, such as 0x00 GOOD or 0x02 CHECK CONDITION. */
     uint8_t status;
