@@ -548,4 +548,83 @@ private let move: UInt8 = 0xA5
         #expect(error?.code == .parseFailure)
         #expect(error?.message.contains("element status data is truncated") == true)
     }
+
+    @Test func secondDriveUsesItsElement() throws {
+        var rig = Rig()
+        rig.elements.append(FakeElement(type: .dataTransfer, address: 0x01F5))
+        rig.set(0x1002, full: true)
+        var configuration = Rig.configuration
+        configuration.drives.append(.init(name: "sr1", address: 0x01F5))
+        rig.transport.append([
+            .good(inquiry, Rig.inquiryData), .good(testUnitReady),
+            .good(modeSense, Rig.assignmentPage), rig.statusStep,
+        ])
+        let changer = try ScsiMediaChanger(
+            configuration: configuration, transport: rig.transport, tray: rig.tray,
+            pause: { _ in })
+        #expect(changer.driveNames == ["sr0", "sr1"])
+
+        rig.transport.append([rig.statusStep, .good(move)])
+        try changer.loadFromInput(into: "sr1")
+        let last = try #require(rig.transport.sent.last)
+        #expect(moveAddresses(last) == (0x1002, 0x01F5))
+        #expect(rig.tray.events == ["open sr1", "close sr1"])
+    }
+
+    @Test func descriptorSenseIsMapped() throws {
+        var rig = Rig()
+        rig.set(0x01F4, full: true)
+        let changer = try rig.start()
+        let sense: [UInt8] = [
+            0x72,  // current, descriptor format
+            0x05,  // ILLEGAL REQUEST
+            0x3B, 0x0D,  // medium destination element full
+            0x00, 0x00, 0x00, 0x00,
+        ]
+        rig.transport.append([
+            rig.statusStep,
+            .init(operationCode: move, response: .checkCondition(sense: sense)),
+        ])
+
+        let error = #expect(throws: MediaCenterError.self) {
+            try changer.moveDisc(from: "sr0", to: .reject)
+        }
+        #expect(error?.message.contains("slot 0010h of the reject bin is full") == true)
+    }
+
+    @Test func unreadableSenseFails() throws {
+        var rig = Rig()
+        rig.set(0x1000, full: true)
+        let changer = try rig.start()
+        rig.transport.append([
+            rig.statusStep, .init(operationCode: move, response: .checkCondition(sense: [])),
+        ])
+        let error = #expect(throws: MediaCenterError.self) {
+            try changer.loadFromInput(into: "sr0")
+        }
+        #expect(error?.message.contains("sense data that cannot be read") == true)
+    }
+
+    @Test func busyStatusFails() throws {
+        var rig = Rig()
+        rig.set(0x1000, full: true)
+        let changer = try rig.start()
+        rig.transport.append([
+            rig.statusStep, .init(operationCode: move, response: ScsiResponse(status: .busy)),
+        ])
+        let error = #expect(throws: MediaCenterError.self) {
+            try changer.loadFromInput(into: "sr0")
+        }
+        #expect(error?.message.contains("ended with SCSI status BUSY") == true)
+    }
+
+    @Test func trayActionsCallClosures() throws {
+        let calls = Mutex<[String]>([])
+        let tray = DriveTrayActions(
+            open: { drive in calls.withLock { $0.append("open \(drive)") } },
+            close: { drive in calls.withLock { $0.append("close \(drive)") } })
+        try tray.openTray(of: "sr0")
+        try tray.closeTray(of: "sr0")
+        #expect(calls.withLock { $0 } == ["open sr0", "close sr0"])
+    }
 }
