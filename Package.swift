@@ -49,6 +49,9 @@ let package = Package(
             dependencies: ["CBurn", "CIsofs"],
             path: "Sources/CBurnSupport"),
 
+        // Plain C helper over the SCSI generic driver's SG_IO ioctl.
+        .target(name: "CScsiGeneric", path: "Sources/CScsiGeneric"),
+
         // Swift modules, one concern each.
         .target(name: "MediaCenterCore", dependencies: ["CSystemd"]),
         .target(name: "DicomNetwork", dependencies: ["CDCMTK", "MediaCenterCore"]),
@@ -61,6 +64,9 @@ let package = Package(
         .target(
             name: "JobEngine",
             dependencies: ["PatientStore", "MediaHardware", "MediaCenterCore"]),
+        .target(
+            name: "ScsiChanger",
+            dependencies: ["CScsiGeneric", "MediaHardware", "MediaCenterCore"]),
         .target(name: "ControlProtocol", dependencies: ["MediaCenterCore"]),
         .target(name: "FrontPanel", dependencies: ["MediaCenterCore"]),
         .target(name: "GpioPanel", dependencies: ["CGpiod", "FrontPanel", "MediaCenterCore"]),
@@ -96,6 +102,9 @@ let package = Package(
             dependencies: [
                 "JobEngine", "PatientStore", "MediaHardware", "DiscBurner", "TestSupport",
             ]),
+        .testTarget(
+            name: "ScsiChangerTests",
+            dependencies: ["ScsiChanger", "MediaHardware", "MediaCenterCore"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
