@@ -63,6 +63,8 @@ let package = Package(
             dependencies: ["PatientStore", "MediaHardware", "MediaCenterCore"]),
         .target(name: "ControlProtocol", dependencies: ["MediaCenterCore"]),
         .target(
+            name: "DeviceTracking", dependencies: ["CUdev", "MediaHardware", "MediaCenterCore"]),
+        .target(
             name: "Appliance",
             dependencies: [
                 "DicomNetwork", "PatientStore", "FileSetBuilder", "MediaHardware", "DiscBurner",
@@ -84,6 +86,10 @@ let package = Package(
         .testTarget(
             name: "ApplianceTests",
             dependencies: ["Appliance", "ControlProtocol", "DicomNetwork", "TestSupport"]),
+        .testTarget(
+            name: "DeviceTrackingTests",
+            dependencies: ["DeviceTracking", "MediaHardware", "MediaCenterCore"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "JobEngineTests",
             dependencies: [
