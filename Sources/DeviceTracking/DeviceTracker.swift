@@ -172,8 +172,8 @@ public struct DeviceTracker: Sendable {
         let serial = nonEmpty(properties["ID_SCSI_SERIAL"])
             ?? nonEmpty(properties["ID_SERIAL_SHORT"]) ?? nonEmpty(properties["ID_SERIAL"])
         return DeviceIdentity(
-            vendor: vendor ?? device.scsiDevice?.vendor,
-            model: model ?? device.scsiDevice?.model,
+            vendor: vendor ?? nonEmpty(device.scsiDevice?.vendor),
+            model: model ?? nonEmpty(device.scsiDevice?.model),
             revision: nonEmpty(properties["ID_REVISION"]),
             serial: serial)
     }

@@ -68,9 +68,9 @@ public enum UdevRecording {
         }
 
         for (index, line) in lines(of: text) {
-            if line.hasPrefix("UDEV ") || line.hasPrefix("KERNEL") {
+            if let source = headerSource(line) {
                 try finish()
-                skipping = line.hasPrefix("KERNEL")
+                skipping = source == "KERNEL"
                 if skipping { continue }
                 action = try headerAction(line, line: index)
                 record = Record(firstLine: index)
@@ -92,18 +92,29 @@ public enum UdevRecording {
         return events
     }
 
-    /// Reads the action, the second word, of a `UDEV  [time] action devpath (subsystem)`
-    /// header.
+    /// Returns `UDEV` or `KERNEL` for an event header such as `UDEV  [5123.403871] add ...`,
+    /// or nil for any other line, such as the legend `UDEV - the event which udev sends out`.
+    private static func headerSource(_ line: String) -> String? {
+        for source in ["UDEV", "KERNEL"] where line.hasPrefix(source) {
+            if line.dropFirst(source.count).drop(while: { $0 == " " }).first == "[" {
+                return source
+            }
+        }
+        return nil
+    }
+
+    /// Reads the action, the first word after the time in brackets, of a
+    /// `UDEV  [time] action devpath (subsystem)` header.
     private static func headerAction(_ line: String, line index: Int) throws -> UdevAction {
-        let words = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard words.count >= 3 else {
+        let afterTime = line.firstIndex(of: "]").map { line[line.index(after: $0)...] }
+        guard let word = afterTime?.split(separator: " ").first else {
             throw MediaCenterError(
                 .parseFailure,
                 "line \(index) of the udev event recording is a short header: \"\(line)\"; "
                     + "write it as `udevadm monitor --udev --property` prints it")
         }
-        guard let action = UdevAction(rawValue: String(words[2])) else {
-            throw unknownAction(String(words[2]), line: index)
+        guard let action = UdevAction(rawValue: String(word)) else {
+            throw unknownAction(String(word), line: index)
         }
         return action
     }
