@@ -9,7 +9,7 @@ import Synchronization
 /// returns within about that time. When the kernel dropped events, or receiving failed,
 /// the monitor enumerates again and reconciles the registry with what is present.
 public final class DeviceMonitor: Sendable {
-    /// The longest wait for one event, in milliseconds, which bounds how long ``stop()``
+    /// The maximum wait for one event, in milliseconds, which bounds how long ``stop()``
     /// takes.
     public static let pollIntervalMilliseconds: Int32 = 100
 
@@ -34,9 +34,14 @@ public final class DeviceMonitor: Sendable {
     /// Enumerates the present devices into the registry on the calling thread, then starts
     /// the thread that receives events. Observers see a ``DeviceEvent/driveAdded(_:)`` or
     /// ``DeviceEvent/changerAdded(_:)`` for each device already present.
-    /// - Throws: `MediaCenterError` when the enumeration fails or the thread cannot start;
-    ///   nothing keeps running then.
+    /// - Throws: `MediaCenterError` when the enumeration fails or the thread cannot start,
+    ///   and nothing keeps running then, or with `.invalidArgument` when the monitor is
+    ///   running already.
     public func start() throws {
+        guard thread.withLock({ $0 == nil }) else {
+            throw MediaCenterError(
+                .invalidArgument, "the udev device monitor is running already; call stop() first")
+        }
         let present = try source.enumerate()
         registry.reconcile(with: present)
         logger.debug(

@@ -4,8 +4,8 @@ import MediaHardware
 /// its events. Each method returns the changes that an event made, in order.
 ///
 /// A block device is an optical drive when udev set `ID_CDROM=1` on it, or when it is an
-/// `sr` disk, which the kernel's SCSI CD-ROM driver creates only for optical drives; the
-/// second case covers a device whose udev database entry is missing. A medium changer is a
+/// `sr` disk. The kernel's SCSI CD-ROM driver creates `sr` disks only for optical drives, so
+/// the name still identifies a drive whose udev database entry is missing. A medium changer is a
 /// SCSI generic node whose `scsi_device` has peripheral device type 8, or a node of the
 /// `scsi_changer` class. The nodes of one changer share their `scsi_device`, so they make
 /// one ``TrackedChanger``.
@@ -22,7 +22,7 @@ public struct DeviceTracker: Sendable {
     /// The SCSI peripheral device type of a medium changer.
     static let mediumChangerType = 8
 
-    /// Makes a tracker that knows no device.
+    /// Makes an empty tracker.
     public init() {}
 
     /// Applies one event and returns the changes it made. Events of other devices, such as

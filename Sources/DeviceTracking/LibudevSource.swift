@@ -82,8 +82,9 @@ private final class Handles {
                     call: "udev_monitor_filter_add_match_subsystem_devtype", errno: -result)
             }
         }
-        // A larger buffer needs CAP_NET_ADMIN; without it the default stays, which is enough
-        // for the few events a drive or changer sends.
+        // Beyond net.core.rmem_max the kernel grants this size only with CAP_NET_ADMIN, which
+        // the daemon lacks, so the buffer may stay smaller. Events lost to a full buffer are
+        // recovered by enumerating again.
         _ = udev_monitor_set_receive_buffer_size(monitor, LibudevSource.receiveBufferBytes)
         let result = udev_monitor_enable_receiving(monitor)
         guard result >= 0 else {

@@ -35,7 +35,9 @@ final class MonitorThread: @unchecked Sendable {
         self.thread = thread
     }
 
-    /// Waits for the thread to end. The owner calls it exactly once.
+    /// Waits for the thread to end. The owner must call it exactly once, because joining a
+    /// thread twice is undefined behaviour; ``DeviceMonitor`` takes it out of its mutex
+    /// before joining.
     func join() {
         _ = pthread_join(thread, nil)
     }

@@ -2,10 +2,10 @@ import MediaCenterCore
 import Synchronization
 
 /// A ``UdevSource`` that replays recorded devices and events, for tests and for machines
-/// without udev. It behaves as libudev does: it delivers only devices of the tracked
-/// subsystems, keeps the set of present devices up to date as events are received so that
-/// a new enumeration matches them, and fills in each device's `scsi_device` parent from the
-/// `scsi` records it has seen.
+/// without udev. It delivers only devices of the tracked subsystems, as libudev's filter
+/// does. It keeps the set of present devices up to date with each event received, so a new
+/// enumeration matches them. It fills in each device's `scsi_device` parent from the `scsi`
+/// records it has seen.
 ///
 /// A `scsi_device` record gives its peripheral device type in `MODALIAS=scsi:t-0xNN`, the
 /// property the kernel sets on it, because a recording holds properties and no sysfs
@@ -125,8 +125,8 @@ public final class ReplayedUdevSource: UdevSource {
     /// Updates `present` with `event`, and returns the event as libudev would deliver it,
     /// or nil when its subsystem is not tracked.
     private static func record(_ event: UdevEvent, in present: inout [UdevDevice]) -> UdevEvent? {
-        // The parent is read before a removal, as libudev's device still has it then only
-        // when sysfs kept it; a recording keeps it while its record is present.
+        // The parent is looked up before the removal updates the present devices, so a
+        // removed node still names its scsi_device when that record is present.
         let device = resolved(event.device, among: present)
         let index = present.firstIndex { $0.devpath == event.device.devpath }
         switch (event.action, index) {

@@ -1,4 +1,4 @@
-/// What happened to a device, as udev names the action of a uevent.
+/// The action of a uevent, as udev names it.
 public enum UdevAction: String, Sendable, Equatable {
     case add
     case remove
@@ -84,7 +84,7 @@ public struct UdevEvent: Sendable, Equatable {
     }
 }
 
-/// What one wait for a udev event ended with.
+/// The outcome of one wait for a udev event.
 public enum UdevReceiveResult: Sendable, Equatable {
     /// An event arrived.
     case event(UdevEvent)

@@ -1,6 +1,6 @@
 /// A drive's presence at one moment, taken before work on the drive starts, so that a later
 /// check can tell whether that same drive went away meanwhile. A drive unplugged and plugged
-/// in again gets a new mark, so work that started before the removal still sees it as gone.
+/// in again gets a new generation, so a mark taken before the removal still reports it gone.
 public struct DrivePresenceMark: Sendable, Hashable {
     /// The drive's name, its device node such as `/dev/sr0`.
     public let driveName: String

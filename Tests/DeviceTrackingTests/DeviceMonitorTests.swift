@@ -38,7 +38,7 @@ import Testing
         try monitor.start()
         #expect(monitor.registry.drives.count == 1)
 
-        // The drive's removal is dropped by the kernel; only the loss is reported.
+        // The kernel drops the drive's removal, and the source reports only the loss.
         let drive = UdevDevice(devpath: Paths.ataDrive, subsystem: "block")
         source.append([.dropped(UdevEvent(action: .remove, device: drive)), .eventsLost])
         let reconciled = eventually { monitor.registry.drives.isEmpty }
@@ -69,6 +69,18 @@ import Testing
         let monitor = DeviceMonitor(source: source)
 
         #expect(throws: MediaCenterError.self) { try monitor.start() }
+        monitor.stop()
+    }
+
+    @Test func secondStartIsRejected() throws {
+        let monitor = DeviceMonitor(source: ReplayedUdevSource())
+        try monitor.start()
+
+        let error = try #require(throws: MediaCenterError.self) { try monitor.start() }
+        monitor.stop()
+
+        #expect(error.code == .invalidArgument)
+        try monitor.start()
         monitor.stop()
     }
 

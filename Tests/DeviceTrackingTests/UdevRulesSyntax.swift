@@ -1,6 +1,6 @@
-/// A strict reader of udev rules files, for tests: it catches the typos that would make udev
-/// skip a rule or a whole line (an unknown key, a wrong operator, a missing comma or quote)
-/// on a machine where `udevadm` cannot run. The keys and operators are those of udev(7) in
+/// A strict reader of udev rules files for tests, usable where `udevadm` cannot run. It
+/// catches the typos that make udev skip a rule or a whole line: an unknown key, a wrong
+/// operator, a missing comma or quote. The keys and operators are those of udev(7) in
 /// systemd 252.
 struct UdevRulesSyntax {
     /// One `KEY{attribute}OP"value"` pair of a rule.
