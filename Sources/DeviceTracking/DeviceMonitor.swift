@@ -46,8 +46,10 @@ public final class DeviceMonitor: Sendable {
         registry.reconcile(with: present)
         logger.debug(
             "device enumeration finished",
-            ["drive.count": String(registry.drives.count),
-             "changer.count": String(registry.changers.count)])
+            [
+                "drive.count": String(registry.drives.count),
+                "changer.count": String(registry.changers.count),
+            ])
 
         isStopping.store(false, ordering: .relaxed)
         let started = try MonitorThread(name: "udev-monitor") { [self] in

@@ -169,7 +169,8 @@ public struct DeviceTracker: Sendable {
         let properties = device.properties
         let vendor = decoded(properties["ID_VENDOR_ENC"]) ?? nonEmpty(properties["ID_VENDOR"])
         let model = decoded(properties["ID_MODEL_ENC"]) ?? nonEmpty(properties["ID_MODEL"])
-        let serial = nonEmpty(properties["ID_SCSI_SERIAL"])
+        let serial =
+            nonEmpty(properties["ID_SCSI_SERIAL"])
             ?? nonEmpty(properties["ID_SERIAL_SHORT"]) ?? nonEmpty(properties["ID_SERIAL"])
         return DeviceIdentity(
             vendor: vendor ?? nonEmpty(device.scsiDevice?.vendor),

@@ -194,7 +194,8 @@ private final class Handles {
     /// `udev_device_get_parent_with_subsystem_devtype`. The parent belongs to `device`, so
     /// it is not unreferenced here.
     private static func scsiDevice(of device: OpaquePointer) -> SCSIDeviceIdentity? {
-        guard let parent = udev_device_get_parent_with_subsystem_devtype(
+        guard
+            let parent = udev_device_get_parent_with_subsystem_devtype(
                 device, "scsi", "scsi_device"),
             let devpath = udev_device_get_devpath(parent).map({ String(cString: $0) }),
             let typeText = attribute(parent, "type"),

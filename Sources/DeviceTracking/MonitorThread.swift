@@ -29,7 +29,8 @@ final class MonitorThread: @unchecked Sendable {
         guard result == 0 else {
             Unmanaged<Closure>.fromOpaque(box).release()
             throw MediaCenterError.fromErrno(
-                .internalFailure, "cannot start the thread \(name); the process may have "
+                .internalFailure,
+                "cannot start the thread \(name); the process may have "
                     + "reached its thread limit", call: "pthread_create", errno: result)
         }
         self.thread = thread

@@ -13,7 +13,8 @@ enum Fixtures {
 
     /// Returns the text of the fixture `name`.
     static func text(_ name: String) throws -> String {
-        try String(contentsOf: testsFolder.appendingPathComponent("Fixtures/" + name), encoding: .utf8)
+        try String(
+            contentsOf: testsFolder.appendingPathComponent("Fixtures/" + name), encoding: .utf8)
     }
 
     /// Returns the devices of the device recording `name`.
