@@ -71,6 +71,8 @@ let package = Package(
         .target(name: "FrontPanel", dependencies: ["MediaCenterCore"]),
         .target(name: "GpioPanel", dependencies: ["CGpiod", "FrontPanel", "MediaCenterCore"]),
         .target(
+            name: "DeviceTracking", dependencies: ["CUdev", "MediaHardware", "MediaCenterCore"]),
+        .target(
             name: "Appliance",
             dependencies: [
                 "DicomNetwork", "PatientStore", "FileSetBuilder", "MediaHardware", "DiscBurner",
@@ -97,6 +99,10 @@ let package = Package(
                 "JobEngine", "MediaHardware", "PatientStore",
             ]),
         .testTarget(name: "FrontPanelTests", dependencies: ["FrontPanel", "GpioPanel"]),
+        .testTarget(
+            name: "DeviceTrackingTests",
+            dependencies: ["DeviceTracking", "MediaHardware", "MediaCenterCore"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "JobEngineTests",
             dependencies: [

@@ -9,6 +9,14 @@ extension JobEngine {
         presence?.isPresent(drive.name) ?? true
     }
 
+    /// Returns whether the drive went away since `mark` was taken, even if it came back
+    /// meanwhile. Without a mark, returns whether it is gone now.
+    func driveWentAway(since mark: DrivePresenceMark?) -> Bool {
+        guard let presence else { return false }
+        guard let mark else { return !presence.isPresent(drive.name) }
+        return presence.hasDriveGone(since: mark)
+    }
+
     /// Returns the numbers of the planned discs that an earlier run of the job already
     /// wrote and verified with exactly the same instances, in the same position of a set
     /// of the same size. Those discs are kept, and the job writes only the others.

@@ -291,6 +291,7 @@ public final class JobEngine: Sendable {
         var rejects = RejectCount(limit: configuration.maxConsecutiveRejects)
         // The disc being written, if any, for the reject record of a removed drive.
         var current: PlannedDisc?
+        let presenceMark = presence?.markPresence(ofDrive: drive.name)
         let staging = configuration.stagingDirectory + "/job\(id)"
         defer { try? FileManager.default.removeItem(atPath: staging) }
 
@@ -345,7 +346,7 @@ public final class JobEngine: Sendable {
             let reason = count == 1 ? "disc 1 of 1 verified" : "all \(count) discs verified"
             try store.transition(collection: id, from: .verifying, to: .done, reason: reason)
             logger.notice("job done", fields.merging(["disc.count": String(count)]) { $1 })
-        } catch where !isDrivePresent {
+        } catch where driveWentAway(since: presenceMark) {
             handOver(id, from: state, discInProgress: current, error: error)
         } catch where control.withLock({ $0.stopRequested }) {
             logger.warning("job stopped with the daemon and is queued again: \(error)", fields)

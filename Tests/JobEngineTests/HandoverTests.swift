@@ -6,24 +6,39 @@ import PatientStore
 import Synchronization
 import Testing
 
-/// The attached drives, as a test sets them.
+/// The attached drives, as a test sets them. Each attach starts a new appearance.
 final class AttachedDrives: DrivePresence {
-    private let names: Mutex<Set<String>>
+    private let appearances = Mutex<(attached: [String: UInt64], next: UInt64)>(([:], 1))
 
     init(_ names: Set<String>) {
-        self.names = Mutex(names)
+        for name in names { attach(name) }
     }
 
     func attach(_ name: String) {
-        names.withLock { _ = $0.insert(name) }
+        appearances.withLock { state in
+            state.attached[name] = state.next
+            state.next += 1
+        }
     }
 
     func detach(_ name: String) {
-        names.withLock { _ = $0.remove(name) }
+        appearances.withLock { _ = $0.attached.removeValue(forKey: name) }
     }
 
     func isPresent(_ driveName: String) -> Bool {
-        names.withLock { $0.contains(driveName) }
+        appearances.withLock { $0.attached[driveName] != nil }
+    }
+
+    func markPresence(ofDrive driveName: String) -> DrivePresenceMark? {
+        appearances.withLock { state in
+            state.attached[driveName].map {
+                DrivePresenceMark(driveName: driveName, generation: $0)
+            }
+        }
+    }
+
+    func hasDriveGone(since mark: DrivePresenceMark) -> Bool {
+        appearances.withLock { $0.attached[mark.driveName] != mark.generation }
     }
 }
 
@@ -156,6 +171,33 @@ final class FailingDrive: DiscDrive {
         let reasons = try fixture.store.transitions(ofCollection: id).map(\.reason)
         #expect(reasons.contains("drive drive0 was removed during disc 2 of 2; another drive "
             + "takes the job"))
+    }
+
+    @Test func repluggedDriveStillHandsJobOver() async throws {
+        let id = try receiveTwoDiscPatient()
+        let presence = AttachedDrives(["drive0"])
+        // The drive goes away at write 2 and comes back at once under the same name.
+        let replugged = FailingDrive(
+            name: "drive0", failingWrite: 2, presence: presence, replacement: "drive0")
+        let jobs = engine(replugged, presence: presence)
+        try jobs.start()
+        defer { jobs.stop() }
+
+        try jobs.finishAll()
+        let reasons = try await waitForReason("another drive takes the job", of: id)
+
+        #expect(reasons.contains("drive drive0 was removed during disc 2 of 2; another drive "
+            + "takes the job"))
+    }
+
+    /// Waits until a transition of collection `id` has a reason containing `fragment`.
+    func waitForReason(_ fragment: String, of id: Int64) async throws -> [String] {
+        for _ in 0..<200 {
+            let reasons = try fixture.store.transitions(ofCollection: id).map(\.reason)
+            if reasons.contains(where: { $0.contains(fragment) }) { return reasons }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try fixture.store.transitions(ofCollection: id).map(\.reason)
     }
 
     @Test func absentDriveTakesNoJob() async throws {
