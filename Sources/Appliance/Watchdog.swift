@@ -13,7 +13,7 @@ public final class Watchdog: Sendable {
     private let send: @Sendable () -> Void
     private let stopped = Atomic<Bool>(false)
 
-    /// Creates a watchdog that calls `send` every `intervalMicroseconds`; `start()` begins.
+    /// Creates a watchdog that calls `send` every `intervalMicroseconds` once `start()` runs.
     /// Tests pass a `send` that records its calls.
     public init(intervalMicroseconds: UInt64, send: @escaping @Sendable () -> Void) {
         self.intervalMicroseconds = intervalMicroseconds
@@ -85,8 +85,8 @@ public final class Watchdog: Sendable {
         while !stopped.load(ordering: .relaxed) {
             send()
             var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds))
-            // nanosleep returns early only for a signal; every signal the daemon takes is
-            // blocked on this thread, so a short pause at worst sends one message early.
+            // nanosleep returns early only when a signal arrives. The daemon blocks its
+            // signals on every thread, so at worst one message goes out early.
             _ = nanosleep(&pause, nil)
         }
     }

@@ -38,7 +38,7 @@ import Testing
         try watchdog.start()
         try await Task.sleep(for: .milliseconds(100))
         watchdog.stop()
-        // The thread may be in its pause when stop() comes; one more interval ends it.
+        // stop() may come during a pause, and the thread ends only after that pause.
         try await Task.sleep(for: .milliseconds(40))
         let atStop = recorder.times.withLock { $0.count }
         try await Task.sleep(for: .milliseconds(100))

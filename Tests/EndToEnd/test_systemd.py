@@ -255,7 +255,7 @@ class TestUnits:
         found = re.search(r"Overall exposure level for mediacenterd\.service: ([0-9.]+)",
                           result.stdout)
         assert found, result.stdout
-        # docs/SYSTEMD.md records 2.0 for systemd 252.
+        # docs/SYSTEMD.md records 1.9 for systemd 252.
         assert float(found.group(1)) <= 2.5, result.stdout
 
 
@@ -312,7 +312,7 @@ def test_burns_without_write_execute_memory(tmp_path):
 
 class TestConsole:
     def test_login_refuses_non_member(self):
-        # The test user (root, or whoever runs the tests) is not an engineer.
+        # root is not a member of the engineers' group on a test machine.
         result = subprocess.run(
             [str(REPOSITORY / "systemd/console-login"), "--", "root"],
             capture_output=True, text=True, timeout=30)
