@@ -222,6 +222,28 @@ class TestInstall:
         assert "@BINDIR@" not in profile
         assert (root / "usr/local/bin/mediacenterd").is_file()
 
+    @pytest.mark.skipif(shutil.which("systemd-sysusers") is None,
+                        reason="systemd-sysusers is not installed")
+    def test_sysusers_creates_user_and_group(self, tmp_path):
+        root = tmp_path / "root"
+        (root / "etc").mkdir(parents=True)
+        (root / "etc/group").write_text("cdrom:x:24:\ngpio:x:997:\n")
+        (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+        assert install(root).returncode == 0
+
+        # --dry-run with --root writes nothing, neither in the tree nor on this machine.
+        result = subprocess.run(
+            ["systemd-sysusers", f"--root={root}", "--dry-run"],
+            capture_output=True, text=True, timeout=60)
+
+        assert result.returncode == 0, result.stderr
+        output = result.stdout + result.stderr
+        assert "Creating group 'mediacenter-engineers'" in output
+        assert "Creating user 'mediacenter'" in output
+        assert "Creating group 'cdrom'" not in output
+        assert "Creating group 'gpio'" not in output
+        assert (root / "etc/group").read_text() == "cdrom:x:24:\ngpio:x:997:\n"
+
     def test_relative_prefix_rejected(self, tmp_path):
         result = install(tmp_path / "root", prefix="usr")
         assert result.returncode == 2
