@@ -42,8 +42,9 @@ public final class Watchdog: Sendable {
         do {
             try watchdog.start()
         } catch {
-            logger.error("cannot start the watchdog thread, so systemd will restart the "
-                + "daemon when WatchdogSec= runs out: \(error)")
+            logger.error(
+                "cannot start the watchdog thread, so systemd will restart the daemon "
+                    + "when WatchdogSec= runs out: \(error)")
             return nil
         }
         logger.notice(
