@@ -1,4 +1,5 @@
-# Login shells of the field engineers: mediacenterctl on PATH with its bash completion.
+# Puts mediacenterctl on PATH with its bash completion in every login shell, the field
+# engineers' console among them.
 # The install script writes the folder of mediacenterctl in place of @BINDIR@ and the
 # completion file's path in place of @COMPLETION@.
 case ":$PATH:" in
