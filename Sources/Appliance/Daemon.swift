@@ -63,6 +63,7 @@ public enum Daemon {
 
         do {
             let running = try start(configuration, logger: logger)
+            Watchdog.startIfEnabled(logger: logger)
             waitForStop(signals, openMode: !configuration.accessControl, logger: logger)
             _ = sd_notify(0, "STOPPING=1")
             running.stop()
