@@ -77,7 +77,7 @@ let package = Package(
             dependencies: [
                 "DicomNetwork", "PatientStore", "FileSetBuilder", "MediaHardware", "DiscBurner",
                 "JobEngine", "ControlProtocol", "MediaCenterCore", "CSystemd", "FrontPanel",
-                "GpioPanel",
+                "GpioPanel", "DeviceTracking",
             ]),
         .executableTarget(name: "mediacenterd", dependencies: ["Appliance"]),
         .executableTarget(
@@ -96,7 +96,7 @@ let package = Package(
             name: "ApplianceTests",
             dependencies: [
                 "Appliance", "ControlProtocol", "DicomNetwork", "TestSupport", "FrontPanel",
-                "JobEngine", "MediaHardware", "PatientStore",
+                "JobEngine", "MediaHardware", "PatientStore", "DeviceTracking",
             ]),
         .testTarget(name: "FrontPanelTests", dependencies: ["FrontPanel", "GpioPanel"]),
         .testTarget(

@@ -68,6 +68,8 @@ public struct Configuration: Sendable, Equatable {
     public var virtualDrives = 2
     /// What loads the drives.
     public var changer = ChangerKind.simulated
+    /// Which drives jobs run on.
+    public var drives = DriveKind.virtual
     /// The discs at the top of the simulated changer's input bin, in the order they are
     /// taken; good blanks follow them.
     public var simulatedSupply: [VirtualMedium] = [.blank]
@@ -206,10 +208,31 @@ struct InvalidValue: Error {
     var reason: String?
 }
 
+extension Configuration {
+    /// Checks the values that only fit some values of other keys.
+    /// - Throws: `ConfigurationError` naming both keys and the fix.
+    public func checkCombinations() throws {
+        if drives == .optical && changer == .simulated {
+            throw ConfigurationError(problems: [
+                "changer = simulated works only with drives = virtual, because the simulated "
+                    + "changer loads image files; with drives = optical set changer = manual"
+            ])
+        }
+    }
+}
+
 /// What loads discs into the drives.
 public enum ChangerKind: String, Sendable, CaseIterable {
     /// A changer with no hardware, whose input bin the simulated supply fills.
     case simulated
     /// An operator who loads each disc by hand.
     case manual
+}
+
+/// The drives that jobs run on.
+public enum DriveKind: String, Sendable, CaseIterable {
+    /// Drives with no hardware, whose discs are ISO image files under the data directory.
+    case virtual
+    /// The optical drives that udev reports, written through libburn.
+    case optical
 }

@@ -184,6 +184,19 @@ extension ConfigurationKey {
                 + "their image files go to discs/virtual0, discs/virtual1, ...",
             range: Configuration.virtualDrivesRange, \.virtualDrives),
         ConfigurationKey(
+            name: "drives", option: "--drives", aliases: [], placeholder: "KIND",
+            summary: "the drives jobs run on: virtual (ISO image files under the data "
+                + "directory) or optical (the drives udev reports; needs changer = manual)",
+            allowed: DriveKind.allCases.map(\.rawValue).joined(separator: " or "),
+            inEffect: true,
+            apply: { text, configuration in
+                guard let kind = DriveKind(rawValue: text.lowercased()) else {
+                    throw InvalidValue()
+                }
+                configuration.drives = kind
+            },
+            format: { $0.drives.rawValue }),
+        ConfigurationKey(
             name: "changer", option: "--changer", aliases: [], placeholder: "KIND",
             summary: "what loads the drives: simulated, a changer with bins that the "
                 + "simulated supply fills, or manual, an operator who loads each disc when "

@@ -80,7 +80,7 @@ public enum Daemon {
         let scp: StorageSCP
         let control: ControlServer
         let panel: PanelService
-        let engine: JobQueue
+        let drives: DriveSetup
         /// The descriptor holding the data directory's lock.
         let lock: Int32
 
@@ -88,7 +88,7 @@ public enum Daemon {
             scp.stop()
             control.stop()
             panel.stop()
-            engine.stop()
+            drives.stop()
             close(lock)
         }
     }
@@ -125,38 +125,14 @@ public enum Daemon {
         let store = try PatientStore(path: data + "/mediacenter.db")
         _ = try SpoolRecovery(spool: spool, store: store).run()
 
-        let capacity = Int64(configuration.virtualDiscCapacityMiB) * 1024 * 1024
-        let drives = try (0..<configuration.virtualDrives).map { number in
-            try VirtualDrive(
-                name: "virtual\(number)", folder: data + "/discs/virtual\(number)",
-                capacityBytes: capacity, media: configuration.virtualMedia)
-        }
-        let changer: any DiscChanger =
-            switch configuration.changer {
-            case .simulated:
-                try SimulatedChanger(
-                    name: "simulated0", drives: drives, supply: configuration.simulatedSupply)
-            case .manual:
-                try ManualChanger(name: "manual0", drives: drives)
-            }
         let fileSets = DicomFileSets(
             sourceAETitle: configuration.aeTitles[0],
             consistencyFlag: configuration.consistencyFlag, viewer: viewer)
-        let labelReader = DicomLabelReader(configuredInstitution: configuration.labelInstitution)
-        let engineConfiguration = JobEngineConfiguration(
-            completionTimeout: TimeInterval(configuration.completionTimeout),
-            stagingDirectory: data + "/staging",
-            maxConsecutiveRejects: configuration.maxConsecutiveRejects,
-            profileSelection: configuration.mediaProfile,
-            blankRewritable: configuration.blankRewritable)
-        let engine = JobQueue(
-            engines: drives.map { drive in
-                JobEngine(
-                    store: store, drive: drive, changer: changer, fileSets: fileSets,
-                    labelReader: labelReader, configuration: engineConfiguration,
-                    logger: Logger(label: "jobs"))
-            })
-        try engine.start()
+        let setup = try DriveSetup.start(
+            configuration, store: store, dataDirectory: data, fileSets: fileSets,
+            labelReader: DicomLabelReader(configuredInstitution: configuration.labelInstitution),
+            logger: logger)
+        let engine = setup.queue
 
         let accessControl = try AccessControl(store: store, enabled: configuration.accessControl)
         if !configuration.accessControl {
@@ -171,8 +147,9 @@ public enum Daemon {
         // the engine, and the console's panel and press commands.
         let panel = PanelService(
             hardware: try PanelService.openHardware(configuration, logger: logger),
-            store: store, engine: engine, drives: drives,
-            drivesWaitingForMedia: { (changer as? ManualChanger)?.drivesWaitingForMedia ?? [] },
+            store: store, engine: engine, drives: { setup.drives },
+            drivesWaitingForMedia: { setup.drivesWaitingForMedia },
+            mediaMissing: setup.mediaMissing,
             stateFile: data + "/panel.json")
         panel.start()
 
@@ -185,7 +162,7 @@ public enum Daemon {
                 [
                     "version": ImplementationIdentity.productVersion,
                     "listener": listener, "aeTitles": aeTitles,
-                    "drive": drives.map(\.name).joined(separator: ","),
+                    "drive": setup.drives.map(\.name).joined(separator: ","),
                 ]
             })
         try control.start()
@@ -200,7 +177,7 @@ public enum Daemon {
         } catch {
             control.stop()
             panel.stop()
-            engine.stop()
+            setup.stop()
             throw error
         }
 
@@ -208,7 +185,7 @@ public enum Daemon {
         logger.notice(
             "mediacenterd \(ImplementationIdentity.productVersion) ready",
             ["listener": listener, "ae.titles": aeTitles, "data.dir": data])
-        return Running(scp: scp, control: control, panel: panel, engine: engine, lock: lock)
+        return Running(scp: scp, control: control, panel: panel, drives: setup, lock: lock)
     }
 
     /// Takes an exclusive `flock(2)` on a lock file in the data directory, so a second

@@ -100,6 +100,7 @@ public struct DaemonOptions: Sendable, Equatable {
             try configuration.apply(fileSettings)
         }
         try configuration.apply(settings)
+        try configuration.checkCombinations()
         return LoadedConfiguration(
             configuration: configuration, filePath: fileSettings == nil ? nil : path)
     }

@@ -15,9 +15,12 @@ public final class PanelService: Sendable {
     public let panel: FrontPanel
     private let store: PatientStore
     private let engine: JobQueue
-    private let drives: [any DiscDrive]
+    /// The drives the engine burns on now.
+    private let drives: @Sendable () -> [any DiscDrive]
     /// The names of the drives whose job waits for an operator to load a disc.
     private let drivesWaitingForMedia: @Sendable () -> [String]
+    /// Whether a drive has no disc it can write, or nil to inspect each drive's medium.
+    private let mediaMissing: (@Sendable () -> Bool)?
     private let acknowledgements: FailureAcknowledgements
     private let logger: Logger
     /// How often the LEDs are brought up to date with the store.
@@ -40,11 +43,14 @@ public final class PanelService: Sendable {
     ///   - drives: the drives the engine burns on; none shows `no-drive`.
     ///   - drivesWaitingForMedia: the names of the drives whose job waits for an operator
     ///     to load a disc, as a manual changer reports them.
+    ///   - mediaMissing: whether a drive has no disc it can write, for drives whose
+    ///     medium udev reports, so that the panel never grabs a real drive to look.
     ///   - stateFile: the file that keeps which failures were acknowledged across restarts.
     public init(
         hardware: any PanelHardware, store: PatientStore, engine: JobQueue,
-        drives: [any DiscDrive], drivesWaitingForMedia: @escaping @Sendable () -> [String] = { [] },
-        stateFile: String, clock: any PanelClock = SystemPanelClock(),
+        drives: @escaping @Sendable () -> [any DiscDrive],
+        drivesWaitingForMedia: @escaping @Sendable () -> [String] = { [] },
+        mediaMissing: (@Sendable () -> Bool)? = nil, stateFile: String, clock: any PanelClock = SystemPanelClock(),
         timing: PanelTiming = PanelTiming(), refreshInterval: Duration = .milliseconds(500),
         logger: Logger = Logger(label: "panel")
     ) {
@@ -53,6 +59,7 @@ public final class PanelService: Sendable {
         self.engine = engine
         self.drives = drives
         self.drivesWaitingForMedia = drivesWaitingForMedia
+        self.mediaMissing = mediaMissing
         acknowledgements = FailureAcknowledgements(path: stateFile, logger: logger)
         self.refreshInterval = refreshInterval
         self.logger = logger
@@ -188,6 +195,7 @@ public final class PanelService: Sendable {
                 done: false,
                 message: "the drive is in use by job \(jobs); press eject again once it is done")
         }
+        let drives = self.drives()
         guard !drives.isEmpty else {
             return PressOutcome(done: false, message: "there is no drive to eject")
         }
@@ -222,7 +230,7 @@ public final class PanelService: Sendable {
     /// Derives the panel's status from the store and the drives.
     private func readStatus() throws -> ApplianceStatus {
         let unacknowledged = acknowledgements.hasUnacknowledged(try failedJobs())
-        guard !drives.isEmpty else {
+        guard !drives().isEmpty else {
             return ApplianceStatus(.noDrive, errorUnacknowledged: unacknowledged)
         }
 
@@ -248,7 +256,8 @@ public final class PanelService: Sendable {
     /// NOTE: a drive whose inspection fails counts as needing media, and a job that starts
     /// during the inspection is not waited for.
     private func needsMedia() -> Bool {
-        drives.contains { drive in
+        if let mediaMissing { return mediaMissing() }
+        return drives().contains { drive in
             guard let media = try? drive.inspectMedia() else { return true }
             return media.status == .empty || media.status == .unsuitable
         }

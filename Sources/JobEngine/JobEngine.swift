@@ -158,20 +158,17 @@ public final class JobEngine: Sendable {
     /// - Returns: the IDs of the collections that were queued.
     @discardableResult
     public func finish(patientID: String) throws -> [Int64] {
-        let ids = try store.receivingCollectionIDs(patientID: patientID)
-        return try queue(ids, reason: "burn requested for the patient")
+        let queued = try requests.finish(patientID: patientID)
+        if !queued.isEmpty { wake() }
+        return queued
     }
 
     /// Queues a failed collection again, for example after the cause was fixed.
     /// - Returns: false when no failed collection has `id`.
     @discardableResult
     public func retry(collection id: Int64) throws -> Bool {
-        let queued = try store.transition(
-            collection: id, from: .failed, to: .queued, reason: "retry requested")
-        if queued {
-            logger.info("failed job queued again", ["job.id": String(id)])
-            wake()
-        }
+        let queued = try requests.retry(collection: id)
+        if queued { wake() }
         return queued
     }
 
@@ -179,8 +176,9 @@ public final class JobEngine: Sendable {
     /// - Returns: the IDs of the collections that were queued.
     @discardableResult
     public func finishAll() throws -> [Int64] {
-        let ids = try store.collectionIDs(in: .receiving)
-        return try queue(ids, reason: "burn requested for all patients")
+        let queued = try requests.finishAll()
+        if !queued.isEmpty { wake() }
+        return queued
     }
 
     // MARK: - The engine's thread
@@ -251,29 +249,18 @@ public final class JobEngine: Sendable {
 
     @discardableResult
     private func queue(_ ids: [Int64], reason: String) throws -> [Int64] {
-        var queued: [Int64] = []
-        for id in ids
-        where try store.transition(collection: id, from: .receiving, to: .queued, reason: reason) {
-            logger.info("job queued: \(reason)", ["job.id": String(id)])
-            queued.append(id)
-        }
+        let queued = try requests.queue(ids, reason: reason)
         if !queued.isEmpty { wake() }
         return queued
     }
 
     /// Queues again the jobs that a previous run left burning or verifying.
     func requeueInterruptedJobs() throws {
-        for state in [CollectionState.burning, .verifying] {
-            for id in try store.collectionIDs(in: state) {
-                try store.transition(
-                    collection: id, from: state, to: .queued,
-                    reason: "the daemon stopped while the job was \(state.rawValue); burning again")
-                logger.warning(
-                    "job was interrupted while \(state.rawValue) and is queued again",
-                    ["job.id": String(id)])
-            }
-        }
+        try requests.requeueInterruptedJobs()
     }
+
+    /// The queue changes this engine shares with the ``JobQueue``.
+    var requests: JobRequests { JobRequests(store: store, logger: logger) }
 
     // MARK: - One job
 

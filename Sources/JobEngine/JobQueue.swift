@@ -1,6 +1,8 @@
 import Foundation
 import MediaCenterCore
+import MediaHardware
 import PatientStore
+import Synchronization
 
 /// The burn jobs of every drive. Each drive has a ``JobEngine`` that takes the next queued
 /// collection when it is idle, so jobs run on all idle drives at once. The whole disc set
@@ -9,20 +11,49 @@ import PatientStore
 /// Requests from the console (finish a patient, retry a job) go through the queue, which
 /// wakes every engine so that the first idle one starts at once.
 public final class JobQueue: Sendable {
-    /// The engines, one per drive, in the order of the drives.
-    public let engines: [JobEngine]
+    private struct Members {
+        var engines: [JobEngine]
+        var started = false
+        var stopped = false
+    }
 
-    /// Makes a queue served by `engines`, which must share one store.
-    /// - Precondition: `engines` is not empty.
-    public init(engines: [JobEngine]) {
-        precondition(!engines.isEmpty, "a job queue needs at least one engine")
-        self.engines = engines
+    private let members: Mutex<Members>
+    private let requests: JobRequests
+
+    /// The engines, one per drive, in the order they joined.
+    public var engines: [JobEngine] { members.withLock { $0.engines } }
+
+    /// The drives of the engines, in the same order.
+    public var drives: [any DiscDrive] { engines.map(\.drive) }
+
+    /// Makes a queue of the jobs in `store`, served by `engines`, which must use the same
+    /// store. The queue may start with none, when drives are found later (see ``add(_:)``).
+    public init(
+        store: PatientStore, engines: [JobEngine], logger: Logger = Logger(label: "jobs")
+    ) {
+        members = Mutex(Members(engines: engines))
+        requests = JobRequests(store: store, logger: logger)
     }
 
     /// Queues again the jobs that a previous run left half done, then starts every engine.
     public func start() throws {
-        try engines[0].requeueInterruptedJobs()
+        let engines = members.withLock { members in
+            members.started = true
+            return members.engines
+        }
+        try requests.requeueInterruptedJobs()
         for engine in engines {
+            try engine.start(requeueInterrupted: false)
+        }
+    }
+
+    /// Adds the engine of a drive found after the start, and starts it when the queue runs.
+    public func add(_ engine: JobEngine) throws {
+        let start = members.withLock { members in
+            members.engines.append(engine)
+            return members.started && !members.stopped
+        }
+        if start {
             try engine.start(requeueInterrupted: false)
         }
     }
@@ -30,6 +61,10 @@ public final class JobQueue: Sendable {
     /// Asks every engine to stop after the step it is in, and waits for all of them. Burns
     /// in progress on several drives finish side by side.
     public func stop() {
+        let engines = members.withLock { members in
+            members.stopped = true
+            return members.engines
+        }
         for engine in engines { engine.requestStop() }
         for engine in engines { engine.waitUntilStopped() }
     }
@@ -39,11 +74,12 @@ public final class JobQueue: Sendable {
         for engine in engines { engine.wake() }
     }
 
-    /// Finishes the receiving collections of `patientID` now.
+    /// Finishes the receiving collections of `patientID` now. Without any drive the jobs
+    /// wait in the queue.
     /// - Returns: the IDs of the collections that were queued.
     @discardableResult
     public func finish(patientID: String) throws -> [Int64] {
-        let queued = try engines[0].finish(patientID: patientID)
+        let queued = try requests.finish(patientID: patientID)
         if !queued.isEmpty { wake() }
         return queued
     }
@@ -52,7 +88,7 @@ public final class JobQueue: Sendable {
     /// - Returns: the IDs of the collections that were queued.
     @discardableResult
     public func finishAll() throws -> [Int64] {
-        let queued = try engines[0].finishAll()
+        let queued = try requests.finishAll()
         if !queued.isEmpty { wake() }
         return queued
     }
@@ -61,7 +97,7 @@ public final class JobQueue: Sendable {
     /// - Returns: false when no failed collection has `id`.
     @discardableResult
     public func retry(collection id: Int64) throws -> Bool {
-        let queued = try engines[0].retry(collection: id)
+        let queued = try requests.retry(collection: id)
         if queued { wake() }
         return queued
     }

@@ -17,7 +17,7 @@ public final class ManualChanger: DiscChanger {
     /// Seconds between two log lines that remind the operator of a waiting drive.
     public let reminderInterval: TimeInterval
 
-    private let drives: [any DiscDrive]
+    private let drives: Mutex<[any DiscDrive]>
     private let logger = Logger(label: "changer")
 
     private struct Waits {
@@ -27,16 +27,17 @@ public final class ManualChanger: DiscChanger {
 
     private let waits = Mutex(Waits())
 
-    public var driveNames: [String] { drives.map(\.name) }
+    public var driveNames: [String] { drives.withLock { $0.map(\.name) } }
 
     /// The names of the drives that wait for the operator to load a disc, sorted.
     public var drivesWaitingForMedia: [String] {
         waits.withLock { $0.waitingDrives.sorted() }
     }
 
-    /// Makes a changer for `drives`, which the operator loads by hand.
-    /// - Throws: `MediaCenterError` with `.invalidArgument` for an empty name, no drive,
-    ///   two drives of one name or an interval that is not positive.
+    /// Makes a changer for `drives`, which the operator loads by hand. A changer for
+    /// drives found later starts with none and gets them from ``addDrive(_:)``.
+    /// - Throws: `MediaCenterError` with `.invalidArgument` for an empty name, two drives
+    ///   of one name or an interval that is not positive.
     public init(
         name: String, drives: [any DiscDrive], pollInterval: TimeInterval = 1,
         reminderInterval: TimeInterval = 300
@@ -45,11 +46,11 @@ public final class ManualChanger: DiscChanger {
             throw MediaCenterError(
                 .invalidArgument, "missing changer name; name the changer, such as manual0")
         }
-        guard !drives.isEmpty, Set(drives.map(\.name)).count == drives.count else {
+        guard Set(drives.map(\.name)).count == drives.count else {
             throw MediaCenterError(
                 .invalidArgument,
-                "invalid drives \(drives.map(\.name)) for changer \(name); give at least one "
-                    + "drive and name each drive differently")
+                "invalid drives \(drives.map(\.name)) for changer \(name); name each drive "
+                    + "differently")
         }
         guard pollInterval > 0, reminderInterval > 0 else {
             throw MediaCenterError(
@@ -58,7 +59,7 @@ public final class ManualChanger: DiscChanger {
                     + "\(name); give positive numbers of seconds")
         }
         self.name = name
-        self.drives = drives
+        self.drives = Mutex(drives)
         self.pollInterval = pollInterval
         self.reminderInterval = reminderInterval
     }
@@ -133,8 +134,21 @@ public final class ManualChanger: DiscChanger {
         waits.withLock { $0.interrupted = true }
     }
 
+    /// Adds a drive that was found after the start, such as one plugged in later.
+    /// - Throws: `MediaCenterError` with `.invalidArgument` when a drive of that name is
+    ///   already served.
+    public func addDrive(_ drive: any DiscDrive) throws {
+        try drives.withLock { drives in
+            guard !drives.contains(where: { $0.name == drive.name }) else {
+                throw MediaCenterError(
+                    .invalidArgument, "changer \(name) already serves a drive \(drive.name)")
+            }
+            drives.append(drive)
+        }
+    }
+
     private func drive(named driveName: String) throws -> any DiscDrive {
-        guard let drive = drives.first(where: { $0.name == driveName }) else {
+        guard let drive = drives.withLock({ $0.first(where: { $0.name == driveName }) }) else {
             throw MediaCenterError(
                 .invalidArgument,
                 "changer \(name) has no drive \(driveName); its drives are "

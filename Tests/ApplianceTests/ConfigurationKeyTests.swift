@@ -87,6 +87,11 @@ import Testing
         bounds("virtual_disc_capacity", 1...1_000_000),
         bounds("virtual_drives", 1...8),
         Case(
+            key: "drives",
+            // optical is accepted only with changer = manual, which the end-to-end tests use.
+            accepted: [("virtual", "virtual"), ("VIRTUAL", "virtual")],
+            rejected: ["sr0", ""]),
+        Case(
             key: "changer",
             accepted: [("simulated", "simulated"), ("manual", "manual"), ("MANUAL", "manual")],
             rejected: ["robot", ""]),
@@ -249,7 +254,7 @@ import Testing
             "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
             "completion_timeout": "60", "virtual_media": "cd-r", "virtual_disc_capacity": "700",
             "media_profile": "auto", "blank_rewritable": "off", "virtual_drives": "2",
-            "changer": "simulated",
+            "changer": "simulated", "drives": "virtual",
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
             "consistency_flag": "0000", "log_level": "info", "viewer_folder": "",
             "viewer_autorun": "", "panel": "simulated", "panel_board": "",

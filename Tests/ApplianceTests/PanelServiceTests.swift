@@ -48,7 +48,7 @@ final class PanelTestDrive: DiscDrive {
     init() throws {
         folder = try TestFiles.makeTemporaryFolder("panel")
         store = try PatientStore(path: folder + "/mediacenter.db")
-        engine = JobQueue(engines: [
+        engine = JobQueue(store: store, engines: [
             JobEngine(
                 store: store, drive: drive, fileSets: NoFileSets(),
                 configuration: JobEngineConfiguration(
@@ -57,8 +57,9 @@ final class PanelTestDrive: DiscDrive {
     }
 
     func service(drives: [any DiscDrive]? = nil) -> PanelService {
-        PanelService(
-            hardware: SimulatedPanel(), store: store, engine: engine, drives: drives ?? [drive],
+        let drives = drives ?? [drive]
+        return PanelService(
+            hardware: SimulatedPanel(), store: store, engine: engine, drives: { drives },
             stateFile: folder + "/panel.json")
     }
 
@@ -158,8 +159,8 @@ final class PanelTestDrive: DiscDrive {
         try store.transition(collection: id, from: .receiving, to: .queued, reason: "test")
         try store.transition(collection: id, from: .queued, to: .burning, reason: "test")
         let panel = PanelService(
-            hardware: SimulatedPanel(), store: store, engine: engine, drives: [drive],
-            drivesWaitingForMedia: { ["panel0"] }, stateFile: folder + "/panel.json")
+            hardware: SimulatedPanel(), store: store, engine: engine,
+            drives: { [drive = self.drive] in [drive] }, drivesWaitingForMedia: { ["panel0"] }, stateFile: folder + "/panel.json")
 
         let snapshot = try panel.refresh()
 

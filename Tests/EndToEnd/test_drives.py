@@ -1,6 +1,7 @@
 """End to end: with several virtual drives, patients burn side by side, and each patient's
 disc set is written by one drive, with discs that dicom3tools accept."""
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -124,3 +125,29 @@ class TestDrives:
         assert result.returncode == 2
         assert "robot" in result.stderr
         assert "simulated or manual" in result.stderr
+
+    def test_optical_drives_without_any_drive(self, make_daemon, tmp_path):
+        # This machine has no optical drive, so udev reports none and jobs wait.
+        daemon = make_daemon("--completion-timeout", "600", "--drives", "optical",
+                             "--changer", "manual")
+        sources = tmp_path / "sources"
+        sources.mkdir()
+        daemon.storescu(patient_slices(sources, 1)[0])
+
+        daemon.ctl("burn", "--all")
+        jobs = daemon.jobs()
+        panel = json.loads(daemon.ctl("panel", "--json").stdout)
+
+        assert [job["state"] for job in jobs] == ["queued"]
+        assert "no optical drive found" in daemon.log()
+        assert panel["leds"]["error"] in ("on", "blinking"), panel
+
+    def test_simulated_changer_needs_virtual_drives(self, tmp_path):
+        result = subprocess.run(
+            [str(binary_folder() / "mediacenterd"), "--config", "/dev/null",
+             "--data-dir", str(tmp_path / "data"), "--bind-address", "127.0.0.1",
+             "--port", str(free_port()), "--drives", "optical"],
+            capture_output=True, text=True, timeout=30)
+
+        assert result.returncode == 2
+        assert "changer = simulated works only with drives = virtual" in result.stderr

@@ -154,7 +154,7 @@ final class FailingDrive: DiscDrive {
         let pulled = FailingDrive(
             name: "drive0", failingWrite: 2, presence: presence, replacement: "drive1")
         let spare = FailingDrive(name: "drive1")
-        let queue = JobQueue(engines: [
+        let queue = JobQueue(store: fixture.store, engines: [
             engine(pulled, presence: presence), engine(spare, presence: presence),
         ])
         try queue.start()

@@ -70,7 +70,7 @@ final class GatedDrive: DiscDrive {
     }
 
     func queue(_ drives: [any DiscDrive]) -> JobQueue {
-        JobQueue(engines: drives.map { fixture.engine($0) })
+        JobQueue(store: fixture.store, engines: drives.map { fixture.engine($0) })
     }
 
     @Test func patientsBurnOnIdleDrivesAtOnce() async throws {

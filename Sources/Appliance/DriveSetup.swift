@@ -1,0 +1,158 @@
+import DeviceTracking
+import DiscBurner
+import Foundation
+import JobEngine
+import MediaCenterCore
+import MediaHardware
+import PatientStore
+import Synchronization
+
+/// The drives, the changer and the job queue of the running daemon, made from the
+/// configuration: virtual drives with a simulated or manual changer on the embedded
+/// default, or the optical drives that udev reports with a manual changer on a device.
+struct DriveSetup: Sendable {
+    let queue: JobQueue
+    let changer: any DiscChanger
+    /// The udev monitor of optical drives, or nil for virtual drives.
+    let monitor: DeviceMonitor?
+    /// The registry of tracked devices, or nil for virtual drives.
+    let registry: DeviceRegistry?
+
+    /// The drives that jobs run on now.
+    var drives: [any DiscDrive] { queue.drives }
+
+    /// The names of the drives whose job waits for an operator to load a disc.
+    var drivesWaitingForMedia: [String] {
+        (changer as? ManualChanger)?.drivesWaitingForMedia ?? []
+    }
+
+    /// Whether a tracked optical drive has no medium, as udev reports it, or nil for
+    /// virtual drives, whose media the panel inspects itself.
+    var mediaMissing: (@Sendable () -> Bool)? {
+        guard let registry else { return nil }
+        return { registry.drives.contains { $0.media == nil } }
+    }
+
+    /// Makes and starts the drives, the changer and the job queue.
+    /// - Throws: `ConfigurationError` for a changer that does not fit the drives, and
+    ///   whatever a drive or the udev monitor throws at start.
+    static func start(
+        _ configuration: Configuration, store: PatientStore, dataDirectory data: String,
+        fileSets: any FileSetMaking, labelReader: any DiscLabelReading, logger: Logger
+    ) throws -> DriveSetup {
+        let engineConfiguration = JobEngineConfiguration(
+            completionTimeout: TimeInterval(configuration.completionTimeout),
+            stagingDirectory: data + "/staging",
+            maxConsecutiveRejects: configuration.maxConsecutiveRejects,
+            profileSelection: configuration.mediaProfile,
+            blankRewritable: configuration.blankRewritable)
+        @Sendable func engine(
+            _ drive: any DiscDrive, _ changer: any DiscChanger, _ presence: (any DrivePresence)?
+        ) -> JobEngine {
+            JobEngine(
+                store: store, drive: drive, changer: changer, fileSets: fileSets,
+                labelReader: labelReader, presence: presence, configuration: engineConfiguration,
+                logger: Logger(label: "jobs"))
+        }
+
+        switch configuration.drives {
+        case .virtual:
+            let capacity = Int64(configuration.virtualDiscCapacityMiB) * 1024 * 1024
+            let drives = try (0..<configuration.virtualDrives).map { number in
+                try VirtualDrive(
+                    name: "virtual\(number)", folder: data + "/discs/virtual\(number)",
+                    capacityBytes: capacity, media: configuration.virtualMedia)
+            }
+            let changer: any DiscChanger =
+                switch configuration.changer {
+                case .simulated:
+                    try SimulatedChanger(
+                        name: "simulated0", drives: drives, supply: configuration.simulatedSupply)
+                case .manual:
+                    try ManualChanger(name: "manual0", drives: drives)
+                }
+            let queue = JobQueue(
+                store: store, engines: drives.map { engine($0, changer, nil) })
+            try queue.start()
+            return DriveSetup(queue: queue, changer: changer, monitor: nil, registry: nil)
+
+        case .optical:
+            try configuration.checkCombinations()
+            let changer = try ManualChanger(name: "manual0", drives: [])
+            let queue = JobQueue(store: store, engines: [])
+            try queue.start()
+            let registry = DeviceRegistry()
+            let fleet = DriveFleet(registry: registry, queue: queue, logger: logger) { node in
+                let drive = OpticalDrive(address: node)
+                try changer.addDrive(drive)
+                return engine(drive, changer, registry)
+            }
+            fleet.start()
+            let monitor = DeviceMonitor(source: try LibudevSource(), registry: registry)
+            try monitor.start()
+            if registry.drives.isEmpty {
+                logger.warning(
+                    "no optical drive found; jobs wait until udev reports one (check the "
+                        + "drive's cable and that udev tags it, with udevadm info /dev/sr0)")
+            }
+            return DriveSetup(queue: queue, changer: changer, monitor: monitor, registry: registry)
+        }
+    }
+
+    /// Stops the job engines, each after the step it is in, then the udev monitor.
+    func stop() {
+        queue.stop()
+        monitor?.stop()
+        registry?.finishStreams()
+    }
+}
+
+/// The optical drives that udev reports. Each drive found, at start or when plugged in
+/// later, gets one job engine in the queue. A drive that goes away keeps its engine,
+/// which takes no job until the drive is back.
+public final class DriveFleet: Sendable {
+    private let registry: DeviceRegistry
+    private let queue: JobQueue
+    private let logger: Logger
+    private let makeEngine: @Sendable (String) throws -> JobEngine
+    /// The device nodes that have an engine.
+    private let adopted = Mutex<Set<String>>([])
+
+    /// Makes a fleet that adds the engine `makeEngine` returns for each drive's device
+    /// node to `queue`.
+    public init(
+        registry: DeviceRegistry, queue: JobQueue, logger: Logger,
+        makeEngine: @escaping @Sendable (String) throws -> JobEngine
+    ) {
+        self.registry = registry
+        self.queue = queue
+        self.logger = logger
+        self.makeEngine = makeEngine
+    }
+
+    /// Adopts the drives tracked now and every drive added later.
+    public func start() {
+        _ = registry.addObserver { [self] event in
+            if case .driveAdded(let drive) = event {
+                adopt(drive.devnode)
+            }
+        }
+        for drive in registry.drives {
+            adopt(drive.devnode)
+        }
+    }
+
+    /// Gives the drive at `node` an engine, once.
+    private func adopt(_ node: String) {
+        let isNew = adopted.withLock { $0.insert(node).inserted }
+        guard isNew else { return }
+        do {
+            try queue.add(try makeEngine(node))
+            logger.notice("optical drive found; it takes jobs", ["drive.name": node])
+        } catch {
+            adopted.withLock { _ = $0.remove(node) }
+            logger.error(
+                "optical drive found but it cannot take jobs: \(error)", ["drive.name": node])
+        }
+    }
+}
