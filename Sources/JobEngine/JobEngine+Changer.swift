@@ -159,14 +159,16 @@ extension JobEngine {
                 continue
             }
 
+            // The disc is recorded once it is in the output bin. A daemon stopped before
+            // that finds it in the drive at the next start, rejects it and writes it again.
+            try changer.printLabel(label(for: collection, disc), onDiscIn: drive.name)
+            try changer.moveDisc(from: drive.name, to: .output)
             try store.addDisc(
                 DiscRecord(
                     number: disc.number, count: disc.count, path: written.location,
                     bytes: written.bytesWritten, md5: written.md5, verified: true,
                     drive: drive.name, profile: disc.profile.rawValue),
                 instanceIDs: disc.instances.map(\.id), toCollection: id)
-            try changer.printLabel(label(for: collection, disc), onDiscIn: drive.name)
-            try changer.moveDisc(from: drive.name, to: .output)
             rejects.consecutive = 0
             logger.info("disc verified and moved to the output bin", fields)
             return

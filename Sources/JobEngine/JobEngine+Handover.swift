@@ -63,4 +63,36 @@ extension JobEngine {
                 ["job.id": String(id), "drive.name": drive.name])
         }
     }
+
+    /// Rejects a written disc that a changer's drive still contains at start. A disc is
+    /// recorded only once it reaches the output bin, so a written disc left in the drive
+    /// is one that a stopped daemon did not finish: its write, its read-back or its move
+    /// was cut short. It gets a `REJECT` label, goes to the reject bin and is recorded
+    /// against the job the drive took last, which runs again and writes it anew.
+    func rejectLeftoverDisc() {
+        guard let changer else { return }
+        let fields = ["drive.name": drive.name, "changer.name": changer.name]
+        do {
+            guard try drive.inspectMedia().status == .written else { return }
+            let reason = "the daemon stopped before this disc reached the output bin"
+            try changer.printLabel(.reject(reason: reason), onDiscIn: drive.name)
+            try changer.moveDisc(from: drive.name, to: .reject)
+            if let id = try store.lastCollection(takenBy: drive.name) {
+                let done = try store.collection(id: id)?.discs.filter(\.verified).count ?? 0
+                try store.addReject(
+                    RejectRecord(
+                        number: done + 1, reason: reason, path: nil, drive: drive.name),
+                    toCollection: id)
+                logger.warning(
+                    "disc left in the drive rejected: \(reason)",
+                    fields.merging(["job.id": String(id)]) { $1 })
+            } else {
+                logger.warning("disc left in the drive rejected: \(reason)", fields)
+            }
+        } catch {
+            logger.error(
+                "a disc left in the drive cannot be checked or rejected; take it out by hand: "
+                    + "\(error)", fields)
+        }
+    }
 }

@@ -270,7 +270,8 @@ public final class JobEngine: Sendable {
     private func runJob(_ id: Int64) throws {
         let fields = ["job.id": String(id), "drive.name": drive.name]
         let started = try store.transition(
-            collection: id, from: .queued, to: .burning, reason: "drive \(drive.name) took the job")
+            collection: id, from: .queued, to: .burning,
+            reason: PatientStore.tookJobReason(drive: drive.name))
         guard started else { return }
         logger.info("job started", fields)
 

@@ -43,6 +43,7 @@ public final class JobQueue: Sendable {
         }
         try requests.requeueInterruptedJobs()
         for engine in engines {
+            engine.rejectLeftoverDisc()
             try engine.start(requeueInterrupted: false)
         }
     }
@@ -54,6 +55,7 @@ public final class JobQueue: Sendable {
             return members.started && !members.stopped
         }
         if start {
+            engine.rejectLeftoverDisc()
             try engine.start(requeueInterrupted: false)
         }
     }

@@ -31,4 +31,21 @@ extension PatientStore {
             }
         }
     }
+
+    /// Returns the collection that the drive named `drive` took last, from the reason its
+    /// `burning` transition records, or nil when the drive never took a job.
+    public func lastCollection(takenBy drive: String) throws -> Int64? {
+        try connection.withLock { database in
+            try database.query(
+                "SELECT collection_id FROM transitions WHERE to_state = 'burning' AND reason = ? "
+                    + "ORDER BY id DESC LIMIT 1",
+                [.text(Self.tookJobReason(drive: drive))]
+            ).first.map { $0[0].int }
+        }
+    }
+
+    /// The reason of the transition to `burning` when the drive named `drive` takes a job.
+    public static func tookJobReason(drive: String) -> String {
+        "drive \(drive) took the job"
+    }
 }

@@ -319,3 +319,38 @@ final class ProfileRecordingFileSets: FileSetMaking {
         #expect(record.rejects.first?.reason.contains("not blank") == true)
     }
 }
+
+extension ChangerJobTests {
+    @Test func discLeftInDriveIsRejectedAtStart() async throws {
+        let id = try receive(uid: "1.1")
+        try store.transition(collection: id, from: .receiving, to: .queued, reason: "test")
+        try store.transition(
+            collection: id, from: .queued, to: .burning,
+            reason: PatientStore.tookJobReason(drive: "scripted0"))
+        // The stopped daemon left a written disc in the drive.
+        let drive = ScriptedChangerDrive(supply: [.written])
+        try drive.loadFromInput(into: "scripted0")
+        let queue = JobQueue(
+            store: store,
+            engines: [
+                JobEngine(
+                    store: store, drive: drive, changer: drive, fileSets: PlainFileSets(),
+                    configuration: JobEngineConfiguration(
+                        completionTimeout: 600, stagingDirectory: folder + "/staging"))
+            ])
+
+        try queue.start()
+        defer { queue.stop() }
+        var record = try #require(try store.collection(id: id))
+        for _ in 0..<400 where record.state != .done && record.state != .failed {
+            try await Task.sleep(for: .milliseconds(10))
+            record = try #require(try store.collection(id: id))
+        }
+
+        #expect(record.state == .done)
+        #expect(record.rejects.map(\.reason) == [
+            "the daemon stopped before this disc reached the output bin"
+        ])
+        #expect(Array(drive.events.prefix(3)) == ["load written", "label REJECT", "move reject"])
+    }
+}
