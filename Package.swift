@@ -77,7 +77,7 @@ let package = Package(
             dependencies: [
                 "DicomNetwork", "PatientStore", "FileSetBuilder", "MediaHardware", "DiscBurner",
                 "JobEngine", "ControlProtocol", "MediaCenterCore", "CSystemd", "FrontPanel",
-                "GpioPanel", "DeviceTracking",
+                "GpioPanel", "DeviceTracking", "ScsiChanger",
             ]),
         .executableTarget(name: "mediacenterd", dependencies: ["Appliance"]),
         .executableTarget(

@@ -68,6 +68,8 @@ public struct Configuration: Sendable, Equatable {
     public var virtualDrives = 2
     /// What loads the drives.
     public var changer = ChangerKind.simulated
+    /// The bins and drives of a SCSI medium changer, for `changer = scsi`.
+    public var scsiChanger = ScsiChangerSettings()
     /// Which drives jobs run on.
     public var drives = DriveKind.virtual
     /// The discs at the top of the simulated changer's input bin, in the order they are
@@ -212,11 +214,31 @@ extension Configuration {
     /// Checks the values that only fit some values of other keys.
     /// - Throws: `ConfigurationError` naming both keys and the fix.
     public func checkCombinations() throws {
+        var problems: [String] = []
         if drives == .optical && changer == .simulated {
-            throw ConfigurationError(problems: [
+            problems.append(
                 "changer = simulated works only with drives = virtual, because the simulated "
-                    + "changer loads image files; with drives = optical set changer = manual"
-            ])
+                    + "changer loads image files; with drives = optical set changer = manual "
+                    + "or scsi")
+        }
+        if changer == .scsi {
+            if drives != .optical {
+                problems.append(
+                    "changer = scsi works only with drives = optical; set drives = optical")
+            }
+            for (key, isEmpty) in [
+                ("scsi_changer_input", scsiChanger.input.isEmpty),
+                ("scsi_changer_output", scsiChanger.output.isEmpty),
+                ("scsi_changer_reject", scsiChanger.reject.isEmpty),
+                ("scsi_changer_drives", scsiChanger.drives.isEmpty),
+            ] where isEmpty {
+                problems.append(
+                    "changer = scsi needs \(key); set it to the changer's elements (its manual "
+                        + "or mtx status lists the element addresses)")
+            }
+        }
+        if !problems.isEmpty {
+            throw ConfigurationError(problems: problems)
         }
     }
 }
@@ -227,6 +249,8 @@ public enum ChangerKind: String, Sendable, CaseIterable {
     case simulated
     /// An operator who loads each disc by hand.
     case manual
+    /// A SCSI medium changer (a disc robot) reached through its SCSI generic node.
+    case scsi
 }
 
 /// The drives that jobs run on.

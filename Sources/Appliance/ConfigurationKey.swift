@@ -199,8 +199,9 @@ extension ConfigurationKey {
         ConfigurationKey(
             name: "changer", option: "--changer", aliases: [], placeholder: "KIND",
             summary: "what loads the drives: simulated, a changer with bins that the "
-                + "simulated supply fills, or manual, an operator who loads each disc when "
-                + "the front panel asks and takes out each ejected one",
+                + "simulated supply fills; manual, an operator who loads each disc when "
+                + "the front panel asks and takes out each ejected one; or scsi, a SCSI "
+                + "medium changer (see the scsi_changer_ keys)",
             allowed: ChangerKind.allCases.map(\.rawValue).joined(separator: " or "),
             inEffect: true,
             apply: { text, configuration in
@@ -292,6 +293,11 @@ extension ConfigurationKey {
         panel,
         panelBoard,
         panelFallback,
+        scsiChangerDevice,
+        scsiChangerInput,
+        scsiChangerOutput,
+        scsiChangerReject,
+        scsiChangerDrives,
     ]
 
     /// Makes a key whose value is a whole number in `range`.

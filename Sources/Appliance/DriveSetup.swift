@@ -5,6 +5,7 @@ import JobEngine
 import MediaCenterCore
 import MediaHardware
 import PatientStore
+import ScsiChanger
 import Synchronization
 
 /// The drives, the changer and the job queue of the running daemon, made from the
@@ -70,6 +71,10 @@ struct DriveSetup: Sendable {
                         name: "simulated0", drives: drives, supply: configuration.simulatedSupply)
                 case .manual:
                     try ManualChanger(name: "manual0", drives: drives)
+                case .scsi:
+                    // checkCombinations rejects a SCSI changer with virtual drives.
+                    throw MediaCenterError(
+                        .invalidConfiguration, "changer = scsi needs drives = optical")
                 }
             let queue = JobQueue(
                 store: store, engines: drives.map { engine($0, changer, nil) })
@@ -78,16 +83,9 @@ struct DriveSetup: Sendable {
 
         case .optical:
             try configuration.checkCombinations()
-            let changer = try ManualChanger(name: "manual0", drives: [])
             let queue = JobQueue(store: store, engines: [])
             try queue.start()
             let registry = DeviceRegistry()
-            let fleet = DriveFleet(registry: registry, queue: queue, logger: logger) { node in
-                let drive = OpticalDrive(address: node)
-                try changer.addDrive(drive)
-                return engine(drive, changer, registry)
-            }
-            fleet.start()
             let monitor = DeviceMonitor(source: try LibudevSource(), registry: registry)
             try monitor.start()
             if registry.drives.isEmpty {
@@ -95,8 +93,50 @@ struct DriveSetup: Sendable {
                     "no optical drive found; jobs wait until udev reports one (check the "
                         + "drive's cable and that udev tags it, with udevadm info /dev/sr0)")
             }
+
+            let manual =
+                configuration.changer == .manual
+                ? try ManualChanger(name: "manual0", drives: []) : nil
+            let changer: any DiscChanger =
+                try manual ?? scsiChanger(configuration.scsiChanger, registry: registry)
+            let fleet = DriveFleet(registry: registry, queue: queue, logger: logger) { node in
+                guard changer.driveNames.contains(node) || manual != nil else {
+                    throw MediaCenterError(
+                        .invalidConfiguration,
+                        "\(node) is not one of the changer's drives; add it to "
+                            + "scsi_changer_drives with its element address")
+                }
+                let drive = OpticalDrive(address: node)
+                try manual?.addDrive(drive)
+                return engine(drive, changer, registry)
+            }
+            fleet.start()
             return DriveSetup(queue: queue, changer: changer, monitor: monitor, registry: registry)
         }
+    }
+
+    /// Starts the SCSI medium changer of `settings`: the node it names, or the first
+    /// changer udev reports. Each drive's tray opens and closes through libburn.
+    private static func scsiChanger(
+        _ settings: ScsiChangerSettings, registry: DeviceRegistry
+    ) throws -> ScsiMediaChanger {
+        let node =
+            settings.device.isEmpty
+            ? registry.changers.compactMap(\.genericNode).first : settings.device
+        guard let node else {
+            throw MediaCenterError(
+                .notFound,
+                "no SCSI medium changer found; check its cable and power, or set "
+                    + "scsi_changer_device to its SCSI generic node")
+        }
+        let trays = DriveTrayActions(
+            open: { try OpticalDrive(address: $0).eject() },
+            close: { try OpticalDrive(address: $0).closeTray() })
+        return try ScsiMediaChanger(
+            configuration: ScsiChangerConfiguration(
+                name: "changer0", input: settings.input, output: settings.output,
+                reject: settings.reject, drives: settings.drives),
+            transport: try SgioTransport(path: node), tray: trays)
     }
 
     /// Stops the job engines, each after the step it is in, then the udev monitor.

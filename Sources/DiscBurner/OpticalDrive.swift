@@ -137,6 +137,14 @@ public final class OpticalDrive: DiscDrive {
         }
     }
 
+    /// Closes the tray, as libburn does when it grabs a drive to load its medium.
+    public func closeTray() throws {
+        try exclusively {
+            let drive = try LibburnDrive(address: address, loadMedium: true)
+            drive.release(eject: false)
+        }
+    }
+
     /// Runs `body` unless another operation runs on this drive.
     private func exclusively<Result>(_ body: () throws -> Result) throws -> Result {
         let claimed = isBusy.withLock { busy in

@@ -151,6 +151,30 @@ import Testing
             key: "panel_fallback",
             accepted: [("simulated", "simulated"), ("none", "none"), ("NONE", "none")],
             rejected: ["", "stop", "off"]),
+        Case(
+            key: "scsi_changer_device",
+            accepted: [("", ""), ("/dev/sg3", "/dev/sg3")],
+            rejected: ["sg3", "/dev/sg 3"]),
+        Case(
+            key: "scsi_changer_input",
+            accepted: [
+                ("", ""), ("slot:1-50", "slot:1-50"), ("slot:0x1000-0x1001", "slot:4096-4097"),
+                ("mail:10", "mail:10-10"), ("slot:1-2,mail:3-4", "slot:1-2,mail:3-4"),
+            ],
+            rejected: ["1-50", "drawer:1-2", "slot:5-1", "slot:x", "slot:70000"]),
+        Case(
+            key: "scsi_changer_output", accepted: [("mail:20-21", "mail:20-21")],
+            rejected: ["mail:"]),
+        Case(
+            key: "scsi_changer_reject", accepted: [("slot:30", "slot:30-30")],
+            rejected: ["slot:30-"]),
+        Case(
+            key: "scsi_changer_drives",
+            accepted: [
+                ("", ""), ("/dev/sr0=256", "/dev/sr0=256"),
+                ("/dev/sr0=0x100,/dev/sr1=257", "/dev/sr0=256,/dev/sr1=257"),
+            ],
+            rejected: ["sr0=256", "/dev/sr0", "/dev/sr0=x"]),
     ]
 
     /// Parses `key = value` as the only line of a configuration file.
@@ -254,7 +278,9 @@ import Testing
             "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
             "completion_timeout": "60", "virtual_media": "cd-r", "virtual_disc_capacity": "700",
             "media_profile": "auto", "blank_rewritable": "off", "virtual_drives": "2",
-            "changer": "simulated", "drives": "virtual",
+            "changer": "simulated", "drives": "virtual", "scsi_changer_device": "",
+            "scsi_changer_input": "", "scsi_changer_output": "", "scsi_changer_reject": "",
+            "scsi_changer_drives": "",
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
             "consistency_flag": "0000", "log_level": "info", "viewer_folder": "",
             "viewer_autorun": "", "panel": "simulated", "panel_board": "",

@@ -151,3 +151,29 @@ class TestDrives:
 
         assert result.returncode == 2
         assert "changer = simulated works only with drives = virtual" in result.stderr
+
+    def test_scsi_changer_needs_its_elements(self, tmp_path):
+        result = subprocess.run(
+            [str(binary_folder() / "mediacenterd"), "--config", "/dev/null",
+             "--data-dir", str(tmp_path / "data"), "--bind-address", "127.0.0.1",
+             "--port", str(free_port()), "--drives", "optical", "--changer", "scsi",
+             "--scsi-changer-input", "slot:1-10"],
+            capture_output=True, text=True, timeout=30)
+
+        assert result.returncode == 2
+        assert "changer = scsi needs scsi_changer_output" in result.stderr
+        assert "changer = scsi needs scsi_changer_drives" in result.stderr
+        assert "scsi_changer_input" not in result.stderr
+
+    def test_scsi_changer_missing_device_is_named(self, tmp_path):
+        result = subprocess.run(
+            [str(binary_folder() / "mediacenterd"), "--config", "/dev/null",
+             "--data-dir", str(tmp_path / "data"), "--bind-address", "127.0.0.1",
+             "--port", str(free_port()), "--drives", "optical", "--changer", "scsi",
+             "--scsi-changer-device", "/dev/sg-absent", "--scsi-changer-input", "slot:1-10",
+             "--scsi-changer-output", "mail:11", "--scsi-changer-reject", "slot:12",
+             "--scsi-changer-drives", "/dev/sr0=0x100"],
+            capture_output=True, text=True, timeout=30)
+
+        assert result.returncode == 1
+        assert "/dev/sg-absent" in result.stderr
