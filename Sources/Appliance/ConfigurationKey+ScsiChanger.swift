@@ -1,8 +1,8 @@
 import Foundation
 import ScsiChanger
 
-/// How a SCSI medium changer's elements serve the appliance, as the `scsi_changer_*` keys
-/// set them.
+/// The roles of a SCSI medium changer's elements in the appliance, as the
+/// `scsi_changer_*` keys set them.
 public struct ScsiChangerSettings: Sendable, Equatable {
     /// The changer's SCSI generic node, such as `/dev/sg3`, or empty for the first changer
     /// that udev reports.
