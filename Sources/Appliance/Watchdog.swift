@@ -86,9 +86,11 @@ public final class Watchdog: Sendable {
         while !stopped.load(ordering: .relaxed) {
             send()
             var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds))
-            // nanosleep returns early only when a signal arrives. The daemon blocks its
-            // signals on every thread, so at worst one message goes out early.
-            _ = nanosleep(&pause, nil)
+            var remaining = timespec()
+            // nanosleep returns early when a signal arrives; sleep on for the rest.
+            while nanosleep(&pause, &remaining) == -1 && errno == EINTR {
+                pause = remaining
+            }
         }
     }
 }
