@@ -68,7 +68,8 @@ struct DriveSetup: Sendable {
                 switch configuration.changer {
                 case .simulated:
                     try SimulatedChanger(
-                        name: "simulated0", drives: drives, supply: configuration.simulatedSupply)
+                        name: "simulated0", drives: drives, supply: configuration.simulatedSupply,
+                        stateFile: data + "/discs/changer.json")
                 case .manual:
                     try ManualChanger(name: "manual0", drives: drives)
                 case .scsi:

@@ -11,8 +11,8 @@ import Synchronization
 /// good blanks as needed, up to `inputCapacity` discs in all when that is set; with several
 /// drives, each load takes the next disc, whichever drive it is for. The output and reject bins
 /// take at most their capacity, when set, until `emptyBins()` is called.
-/// NOTE: the bins and the position in the supply are kept in memory only, so a restarted
-/// daemon takes the supply from its start again.
+/// With a state file, the bins and the position in the supply survive a restart; a supply
+/// list other than the recorded one starts the input bin anew.
 public final class SimulatedChanger: DiscChanger {
     /// A name for logs and the console, such as `simulated0`.
     public let name: String
@@ -23,7 +23,7 @@ public final class SimulatedChanger: DiscChanger {
     /// The file name suffix of a label image (SVG), after the image file's name.
     public static let imageLabelSuffix = ".label.svg"
 
-    private struct Bins {
+    private struct Bins: Codable {
         /// Discs still to come from the input bin before the endless good blanks.
         var supply: [VirtualMedium]
         /// Discs taken from the input bin so far.
@@ -34,9 +34,27 @@ public final class SimulatedChanger: DiscChanger {
         var reject: [String] = []
         /// The names of the drives that contain a disc this changer loaded.
         var loadedDrives: Set<String> = []
+
+        /// Writes the bins to `path` durably, or does nothing without a path.
+        func save(to path: String?) throws {
+            guard let path else { return }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data: Data
+            do {
+                data = try encoder.encode(self)
+            } catch {
+                throw MediaCenterError(
+                    .internalFailure, "cannot encode the simulated changer's bins",
+                    cause: "\(error)")
+            }
+            try DurableFile.write(Array(data) + [UInt8(ascii: "\n")], to: path)
+        }
     }
 
     private let bins: Mutex<Bins>
+    /// The file that keeps the bins across restarts, or nil to keep them in memory only.
+    private let stateFile: String?
     private let inputCapacity: Int?
     private let outputCapacity: Int?
     private let rejectCapacity: Int?
@@ -51,12 +69,14 @@ public final class SimulatedChanger: DiscChanger {
     ///   - inputCapacity: discs the input bin contains in all, or nil for no limit.
     ///   - outputCapacity: discs the output bin takes, or nil for no limit.
     ///   - rejectCapacity: discs the reject bin takes, or nil for no limit.
+    ///   - stateFile: the file that keeps the bins across restarts, or nil.
     /// - Throws: `MediaCenterError` with `.invalidArgument` for an empty name, no drive or
     ///   two drives of one name, a capacity below 1, or an input capacity smaller than the
-    ///   supply list.
+    ///   supply list, and `.invalidConfiguration` for a state file that cannot be read.
     public init(
         name: String, drives: [VirtualDrive], supply: [VirtualMedium] = [],
-        inputCapacity: Int? = nil, outputCapacity: Int? = nil, rejectCapacity: Int? = nil
+        inputCapacity: Int? = nil, outputCapacity: Int? = nil, rejectCapacity: Int? = nil,
+        stateFile: String? = nil
     ) throws {
         guard !name.isEmpty else {
             throw MediaCenterError(
@@ -93,17 +113,35 @@ public final class SimulatedChanger: DiscChanger {
         self.inputCapacity = inputCapacity
         self.outputCapacity = outputCapacity
         self.rejectCapacity = rejectCapacity
-        bins = Mutex(Bins(supply: supply))
+        self.stateFile = stateFile
+        var state = Bins(supply: supply)
+        if let stateFile, FileManager.default.fileExists(atPath: stateFile) {
+            do {
+                let saved = try JSONDecoder().decode(
+                    Bins.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile)))
+                if saved.supply == supply {
+                    state = saved
+                }
+            } catch {
+                throw MediaCenterError(
+                    .invalidConfiguration,
+                    "the simulated changer's state file \(stateFile) is unreadable; move it "
+                        + "away to start with full input and empty output and reject bins",
+                    cause: "\(error)")
+            }
+        }
+        bins = Mutex(state)
     }
 
     /// Makes a changer for one drive.
     public convenience init(
         name: String, drive: VirtualDrive, supply: [VirtualMedium] = [],
-        inputCapacity: Int? = nil, outputCapacity: Int? = nil, rejectCapacity: Int? = nil
+        inputCapacity: Int? = nil, outputCapacity: Int? = nil, rejectCapacity: Int? = nil,
+        stateFile: String? = nil
     ) throws {
         try self.init(
             name: name, drives: [drive], supply: supply, inputCapacity: inputCapacity,
-            outputCapacity: outputCapacity, rejectCapacity: rejectCapacity)
+            outputCapacity: outputCapacity, rejectCapacity: rejectCapacity, stateFile: stateFile)
     }
 
     /// Returns the discs in `bin`, oldest first: for the output and reject bins the image
@@ -125,6 +163,7 @@ public final class SimulatedChanger: DiscChanger {
         bins.withLock { bins in
             bins.output = []
             bins.reject = []
+            try? bins.save(to: stateFile)
         }
     }
 
@@ -162,6 +201,7 @@ public final class SimulatedChanger: DiscChanger {
             let medium = bins.taken < bins.supply.count ? bins.supply[bins.taken] : .blank
             try drive.load(medium)
             bins.taken += 1
+            try bins.save(to: stateFile)
             bins.loadedDrives.insert(drive.name)
             logger.debug(
                 "disc loaded from the input bin",
@@ -228,6 +268,7 @@ public final class SimulatedChanger: DiscChanger {
                 bins.reject.append(entry)
             }
             bins.loadedDrives.remove(drive.name)
+            try bins.save(to: stateFile)
             logger.debug(
                 "disc moved",
                 ["changer.name": name, "disc.file": entry, "changer.bin": bin.rawValue])

@@ -226,3 +226,29 @@ extension DiscBurnerTests.SimulatedChangerTests {
         #expect(error?.message.contains("virtual0") == true)
     }
 }
+
+extension DiscBurnerTests.SimulatedChangerTests {
+    @Test func binsSurviveRestartWithStateFile() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let stateFile = workspace.root + "/changer.json"
+        let drive = try VirtualDrive(
+            name: "virtual0", folder: workspace.driveFolder, capacityBytes: 1_000_000)
+        let first = try SimulatedChanger(
+            name: "simulated0", drive: drive, supply: [.written, .writeError, .blank],
+            stateFile: stateFile)
+        try first.loadFromInput(into: "virtual0")
+        try first.moveDisc(from: "virtual0", to: .reject)
+
+        let restarted = try SimulatedChanger(
+            name: "simulated0", drive: drive, supply: [.written, .writeError, .blank],
+            stateFile: stateFile)
+        let otherSupply = try SimulatedChanger(
+            name: "simulated0", drive: drive, supply: [.blank], stateFile: stateFile)
+
+        #expect(restarted.contents(of: .input) == ["write-error", "blank"])
+        #expect(restarted.contents(of: .reject) == ["DISC0001.iso"])
+        #expect(otherSupply.contents(of: .input) == ["blank"])
+        #expect(otherSupply.contents(of: .reject) == [])
+    }
+}
