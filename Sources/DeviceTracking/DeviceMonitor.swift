@@ -23,7 +23,7 @@ public final class DeviceMonitor: Sendable {
     private let source: any UdevSource
     private let logger = Logger(label: "DeviceTracking")
     private let isStopping = Atomic<Bool>(false)
-    private let thread = Mutex<MonitorThread?>(nil)
+    private let thread = Mutex<JoinableThread?>(nil)
 
     /// Makes a monitor that feeds `registry` from `source`. Nothing runs until ``start()``.
     public init(source: any UdevSource, registry: DeviceRegistry = DeviceRegistry()) {
@@ -52,7 +52,7 @@ public final class DeviceMonitor: Sendable {
             ])
 
         isStopping.store(false, ordering: .relaxed)
-        let started = try MonitorThread(name: "udev-monitor") { [self] in
+        let started = try JoinableThread(name: "udev-monitor") { [self] in
             receiveUntilStopped()
         }
         thread.withLock { $0 = started }

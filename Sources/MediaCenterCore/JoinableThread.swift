@@ -1,10 +1,9 @@
 import Glibc
-import MediaCenterCore
 
 /// A POSIX thread that runs one closure and is joined by its owner. Foundation's `Thread`
-/// cannot be joined, and the SCP joins every thread it starts so that none outlives
-/// `stop()` and finished ones do not pile up.
-final class JoinableThread: @unchecked Sendable {
+/// cannot be joined, and the Storage SCP and the udev monitor join every thread they start,
+/// so that none outlives `stop()` and finished ones do not pile up.
+public final class JoinableThread: @unchecked Sendable {
     // @unchecked: `thread` is written once in init, before the object is shared, and
     // pthread_join is called once, by the single owner that `join()` documents.
     private let thread: pthread_t
@@ -13,7 +12,7 @@ final class JoinableThread: @unchecked Sendable {
     /// thread name; `ps -L` and `/proc/PID/task/TID/comm` show it.
     /// - Throws: `MediaCenterError` with code `internalFailure` when pthread_create fails,
     ///   for example because the process reached its thread limit.
-    init(name: String, body: @escaping @Sendable () -> Void) throws {
+    public init(name: String, body: @escaping @Sendable () -> Void) throws {
         let shortName = String(decoding: name.utf8.prefix(15), as: UTF8.self)
         let context = Unmanaged.passRetained(
             Body {
@@ -40,7 +39,7 @@ final class JoinableThread: @unchecked Sendable {
 
     /// Waits for the thread to end and releases it. The owner calls it exactly once,
     /// because pthread_join on a thread that was joined before is undefined behaviour.
-    func join() {
+    public func join() {
         _ = pthread_join(thread, nil)
     }
 
