@@ -3,6 +3,7 @@ sending 1,000 instances and finished patients burn, and is started again each ti
 Afterwards every instance that got status 0000 is on a verified disc, and no instance is
 on two discs of one disc set."""
 
+import copy
 import random
 import threading
 import time
@@ -27,7 +28,9 @@ def make_patient(number: int) -> list[pydicom.Dataset]:
     series = [generate_uid(), generate_uid()]
     datasets = []
     for index in range(INSTANCES_PER_PATIENT):
-        dataset = template.copy()
+        # A deep copy: Dataset.copy() shares the data elements, so setting a value on one
+        # copy would change every copy.
+        dataset = copy.deepcopy(template)
         dataset.PatientName = f"CRASH^P{number}"
         dataset.PatientID = f"CRASH-{number}"
         dataset.StudyInstanceUID = studies[index % 2]
@@ -140,6 +143,7 @@ class TestCrashRecovery:
             daemon.start()
 
         sent = {dataset.SOPInstanceUID for datasets in patients for dataset in datasets}
+        assert len(sent) == PATIENTS * INSTANCES_PER_PATIENT
         assert sender.acknowledged == sent, f"seed {SEED}: not every instance was stored"
         assert killer.kills >= 3, f"seed {SEED}: only {killer.kills} kills"
 
