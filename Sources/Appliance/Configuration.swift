@@ -43,6 +43,13 @@ public struct Configuration: Sendable, Equatable {
     /// Percentage of the spool file system in use above which a C-STORE gets status A700.
     /// Read and checked, but not used by the daemon yet.
     public var spoolHighWater = 90
+    /// Percentage of the spool file system in use above which retention removes the spool
+    /// files of done collections before their time, the longest finished first.
+    public var spoolLowWater = 80
+    /// Days a done collection keeps its spool files.
+    public var retentionDays = 7
+    /// Seconds between two retention passes.
+    public var retentionInterval = 300
     /// Seconds without a new instance after which a patient counts as finished.
     public var completionTimeout = 60
     /// Capacity of each virtual disc, in MiB: the value set, or else the default of
@@ -105,6 +112,13 @@ public struct Configuration: Sendable, Equatable {
     public static let portRange = 1...65535
     /// The valid range of `spoolHighWater`, in percent.
     public static let spoolHighWaterRange = 1...99
+    /// The valid range of `spoolLowWater`, in percent; it must also be below
+    /// `spoolHighWater`.
+    public static let spoolLowWaterRange = 1...98
+    /// The valid range of `retentionDays`.
+    public static let retentionDaysRange = 0...3650
+    /// The valid range of `retentionInterval`, in seconds.
+    public static let retentionIntervalRange = 1...86400
     /// The valid range of `completionTimeout`, in seconds.
     public static let completionTimeoutRange = 1...86400
     /// The valid range of `virtualDiscCapacityMiB`.
@@ -146,6 +160,17 @@ public struct Configuration: Sendable, Equatable {
         }
         if !problems.isEmpty {
             throw ConfigurationError(problems: problems)
+        }
+    }
+
+    /// Checks the rules between keys, which `apply` cannot check one key at a time.
+    /// - Throws: `ConfigurationError` naming both keys and their values.
+    public func checkKeysAgree() throws {
+        guard spoolLowWater < spoolHighWater else {
+            throw ConfigurationError(problems: [
+                "spool_low_water \(spoolLowWater) must be below spool_high_water "
+                    + "\(spoolHighWater); lower spool_low_water or raise spool_high_water"
+            ])
         }
     }
 }
