@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import MediaCenterCore
 import PatientStore
+import Synchronization
 
 /// Takes each received C-STORE data set from the Storage SCP, checks it, makes it durable
 /// in the spool and records it, and decides the status that goes back.
@@ -15,8 +16,7 @@ public final class Ingest: StorageDelegate {
     private let spool: Spool
     private let store: PatientStore
     private let accessControl: AccessControl?
-    private let highWaterPercent: Int
-    private let transcodeTo: TransferSyntax?
+    private let settings: Mutex<Settings>
     private let logger = Logger(label: "ingest")
 
     /// Makes the delegate.
@@ -33,8 +33,22 @@ public final class Ingest: StorageDelegate {
         self.spool = spool
         self.store = store
         self.accessControl = accessControl
-        self.highWaterPercent = highWaterPercent
-        self.transcodeTo = transcodeTo
+        self.settings = Mutex(
+            Settings(highWaterPercent: highWaterPercent, transcodeTo: transcodeTo))
+    }
+
+    /// The settings a reload may change; each C-STORE reads them once at its start.
+    struct Settings: Sendable {
+        var highWaterPercent: Int
+        var transcodeTo: TransferSyntax?
+    }
+
+    /// Replaces the high-water mark and the transcoding target for the next C-STORE.
+    /// A C-STORE in progress finishes with the values it started with.
+    public func update(highWaterPercent: Int, transcodeTo: TransferSyntax?) {
+        settings.withLock {
+            $0 = Settings(highWaterPercent: highWaterPercent, transcodeTo: transcodeTo)
+        }
     }
 
     /// The transfer syntaxes with compressed pixel data that the Storage SCP accepts.
@@ -55,6 +69,9 @@ public final class Ingest: StorageDelegate {
             "calling.ae": instance.callingAETitle, "sop.instance": instance.sopInstanceUID,
         ]
         var temporary = instance.temporaryPath
+        let (highWaterPercent, transcodeTo) = settings.withLock {
+            ($0.highWaterPercent, $0.transcodeTo)
+        }
 
         if highWaterPercent < 100, let used = spool.usedPercent(), used > Double(highWaterPercent) {
             unlink(temporary)
