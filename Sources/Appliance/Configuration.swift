@@ -44,8 +44,15 @@ public struct Configuration: Sendable, Equatable {
     /// Read and checked, but not used by the daemon yet.
     public var spoolHighWater = 90
     /// Percentage of the spool file system in use above which retention removes the spool
-    /// files of done collections before their time, the longest finished first.
-    public var spoolLowWater = 80
+    /// files of done collections before their time, the longest finished first: the value
+    /// set, or else 10 below `spoolHighWater`.
+    public var spoolLowWater: Int {
+        get { spoolLowWaterSetting ?? max(spoolHighWater - 10, 0) }
+        set { spoolLowWaterSetting = newValue }
+    }
+    /// The low-water mark set in the file or on the command line, or nil to follow
+    /// `spoolHighWater`.
+    public var spoolLowWaterSetting: Int? = nil
     /// Days a done collection keeps its spool files.
     public var retentionDays = 7
     /// Seconds between two retention passes.
@@ -114,7 +121,7 @@ public struct Configuration: Sendable, Equatable {
     public static let spoolHighWaterRange = 1...99
     /// The valid range of `spoolLowWater`, in percent; it must also be below
     /// `spoolHighWater`.
-    public static let spoolLowWaterRange = 1...98
+    public static let spoolLowWaterRange = 0...98
     /// The valid range of `retentionDays`.
     public static let retentionDaysRange = 0...3650
     /// The valid range of `retentionInterval`, in seconds.

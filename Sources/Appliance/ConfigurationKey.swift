@@ -163,7 +163,8 @@ extension ConfigurationKey {
             name: "spool_low_water", option: "--spool-low-water", placeholder: "PERCENT",
             summary: "percentage of the spool file system in use above which the spool files "
                 + "of the longest burned patients are removed before their retention time, "
-                + "until it is below again; must be below spool_high_water",
+                + "until it is below again; must be below spool_high_water, and when not set "
+                + "it is 10 below spool_high_water",
             range: Configuration.spoolLowWaterRange, reloads: true, \.spoolLowWater),
         wholeNumber(
             name: "retention_days", option: "--retention-days", placeholder: "DAYS",
