@@ -212,8 +212,8 @@ public enum Daemon {
             throw error
         }
 
-        // Retention starts once the engines run, so its first pass sees jobs that were
-        // interrupted as queued again, never as done.
+        // Retention starts once the engines run, so its first pass finds jobs that were
+        // interrupted queued again, never done.
         let retention = Retention(
             spool: spool, store: store, settings: RetentionSettings(configuration))
         retention.start()
@@ -252,9 +252,9 @@ public enum Daemon {
         return descriptor
     }
 
-    /// The spool's free space, the bytes retention could free, and the count of recorded
-    /// instances whose spool file is missing, for `mediacenterctl status`. A value that
-    /// cannot be read is left out.
+    /// Returns the spool's free space, the bytes retention could free, and the count of
+    /// recorded instances whose spool file is missing, for `mediacenterctl status`. A value
+    /// that cannot be read is left out.
     private static func spoolStatus(spool: Spool, store: PatientStore) -> [String: String] {
         var status: [String: String] = [:]
         if let space = spool.fileSystemSpace() {

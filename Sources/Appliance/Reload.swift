@@ -6,7 +6,7 @@ import MediaCenterCore
 import PatientStore
 import Synchronization
 
-/// What a reload changes: the keys whose new values take effect now, and those that keep
+/// The outcome of a reload: the keys whose new values take effect now, and those that keep
 /// their running value until a restart.
 public struct ReloadPlan: Sendable, Equatable {
     /// One key whose value in the file differs from the running one.
@@ -111,7 +111,7 @@ final class ConfigurationReloader: Sendable {
             loaded = try options.loadConfiguration()
         } catch let error as ConfigurationError {
             for problem in error.problems {
-                logger.error("reload: \(problem)")
+                logger.error(problem)
             }
             logger.error(
                 "SIGHUP: the configuration file is invalid, so the running configuration "

@@ -21,7 +21,7 @@ public struct RetentionSettings: Sendable, Equatable {
         self.interval = interval
     }
 
-    /// The retention settings of `configuration`.
+    /// Makes the settings from the retention keys of `configuration`.
     public init(_ configuration: Configuration) {
         self.init(
             retentionDays: configuration.retentionDays,
@@ -32,7 +32,7 @@ public struct RetentionSettings: Sendable, Equatable {
 
 /// A done collection whose spool files a retention pass removes, and why.
 public struct RetentionDecision: Sendable, Equatable {
-    /// Why the files go.
+    /// The cause of a removal.
     public enum Reason: String, Sendable {
         /// The collection was done for longer than the retention time.
         case expired
@@ -52,8 +52,8 @@ public enum RetentionPolicy {
     /// `now`, then more of the longest finished ones while `space` (when known) stays above
     /// `settings.lowWaterPercent` after the selected bytes are freed.
     ///
-    /// The space estimate counts the recorded file sizes, not the file system's blocks, so
-    /// a pass can stop a little above the mark; the next pass measures again.
+    /// The space estimate counts the recorded file sizes, not the file system's blocks. A
+    /// pass can therefore stop a little above the mark, and the next pass measures again.
     /// - Parameter candidates: done collections with spool files, in any order.
     /// - Returns: the collections to purge, the longest finished first.
     public static func select(
@@ -134,7 +134,7 @@ public final class Retention: Sendable {
     /// Makes the service; `start()` begins the passes.
     /// - Parameters:
     ///   - now: The clock; tests give a virtual one.
-    ///   - measureSpace: Measures the spool's file system; the default asks `statvfs`.
+    ///   - measureSpace: Measures the spool's file system; the default calls `statvfs`.
     public init(
         spool: Spool, store: PatientStore, settings: RetentionSettings,
         now: @escaping @Sendable () -> Date = { Date() },
@@ -250,6 +250,10 @@ public final class Retention: Sendable {
     }
 
     private func runLoop() {
+        let settings = self.settings
+        logger.info(
+            "spool retention started: done jobs keep their spool files \(settings.retentionDays) "
+                + "days, or less while the spool is above \(settings.lowWaterPercent) %")
         do {
             try removeLeftoverFiles()
         } catch {

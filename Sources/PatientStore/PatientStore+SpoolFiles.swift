@@ -1,6 +1,6 @@
 import Foundation
 
-/// A done collection whose spool files are still on disk, as retention sees it.
+/// A done collection whose spool files are still on disk: a candidate for retention.
 public struct RetentionCandidate: Sendable, Equatable {
     /// The collection, which `jobs` shows as the job ID.
     public var collectionID: Int64
@@ -36,10 +36,9 @@ public struct MissingSpoolFile: Sendable, Codable, Equatable {
 }
 
 extension PatientStore {
-    /// Adds the columns that record what happened to an instance's spool file to an
-    /// `instances` table made before the store kept them: `purged_at` is set when
-    /// retention removed the file on purpose, `missing_since` when the consistency check
-    /// found it gone without that.
+    /// Adds the spool file columns to an `instances` table made before the store kept them.
+    /// Retention sets `purged_at` when it removes the file. The start-up check sets
+    /// `missing_since` when the file is gone without that.
     static func addSpoolFileColumns(_ connection: SQLiteConnection) throws {
         let columns = Set(
             try connection.query("PRAGMA table_info(instances)").map { $0[1].string })
