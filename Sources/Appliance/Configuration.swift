@@ -31,17 +31,13 @@ public struct Configuration: Sendable, Equatable {
     /// Seconds to wait for each DIMSE message or data PDU.
     public var dimseTimeout = 30
     /// Whether only peers on the access list may connect; false is open mode for a lab.
-    /// Read and checked, but not used by the daemon yet.
     public var accessControl = true
     /// Whether the Storage SCP also accepts the extended set of storage SOP classes.
-    /// Read and checked, but not used by the daemon yet.
     public var extendedSOPClasses = false
     /// Transfer syntax that received instances are converted to; nil keeps them as received.
-    /// Only Explicit and Implicit VR Little Endian are allowed. Read and checked, but not
-    /// used by the daemon yet.
+    /// Only Explicit and Implicit VR Little Endian are allowed.
     public var transcodeTo: TransferSyntax? = nil
     /// Percentage of the spool file system in use above which a C-STORE gets status A700.
-    /// Read and checked, but not used by the daemon yet.
     public var spoolHighWater = 90
     /// Percentage of the spool file system in use above which retention removes the spool
     /// files of done collections before their time, the longest finished first: the value
