@@ -198,10 +198,12 @@ public enum Daemon {
             })
         try control.start()
 
+        let retention = Retention(
+            spool: spool, store: store, settings: RetentionSettings(configuration))
         let ingest = Ingest(
             spool: spool, store: store, accessControl: accessControl,
             highWaterPercent: configuration.spoolHighWater,
-            transcodeTo: configuration.transcodeTo)
+            transcodeTo: configuration.transcodeTo, spoolFull: { retention.requestPass() })
         let scp = StorageSCP(configuration: configuration.storageSCP, delegate: ingest)
         do {
             try scp.start()
@@ -214,8 +216,6 @@ public enum Daemon {
 
         // Retention starts once the engines run, so its first pass finds jobs that were
         // interrupted queued again, never done.
-        let retention = Retention(
-            spool: spool, store: store, settings: RetentionSettings(configuration))
         retention.start()
         let reloader = ConfigurationReloader(
             options: options, configuration: configuration,

@@ -17,6 +17,7 @@ public final class Ingest: StorageDelegate {
     private let store: PatientStore
     private let accessControl: AccessControl?
     private let settings: Mutex<Settings>
+    private let spoolFull: (@Sendable () -> Void)?
     private let logger = Logger(label: "ingest")
 
     /// Makes the delegate.
@@ -26,10 +27,14 @@ public final class Ingest: StorageDelegate {
     ///     use, new instances get status A700; 100 turns the check off.
     ///   - transcodeTo: The transfer syntax each instance is converted to before it enters
     ///     the spool; nil keeps every instance byte for byte as received.
+    ///   - spoolFull: Called when an instance gets A700 because the spool is above its
+    ///     high-water mark, so that retention can free space at once.
     public init(
         spool: Spool, store: PatientStore, accessControl: AccessControl? = nil,
-        highWaterPercent: Int = 100, transcodeTo: TransferSyntax? = nil
+        highWaterPercent: Int = 100, transcodeTo: TransferSyntax? = nil,
+        spoolFull: (@Sendable () -> Void)? = nil
     ) {
+        self.spoolFull = spoolFull
         self.spool = spool
         self.store = store
         self.accessControl = accessControl
@@ -75,6 +80,7 @@ public final class Ingest: StorageDelegate {
 
         if highWaterPercent < 100, let used = spool.usedPercent(), used > Double(highWaterPercent) {
             unlink(temporary)
+            spoolFull?()
             return reject(
                 0xA700,
                 "spool is \(Int(used)) % full, above its high-water mark of "

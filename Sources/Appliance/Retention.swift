@@ -125,6 +125,8 @@ public final class Retention: Sendable {
         var running = false
         var stopRequested = false
         var wakeRequested = false
+        /// When the last requested pass was granted, to grant at most one a second.
+        var lastRequest: Date?
     }
 
     private let control: Mutex<Control>
@@ -156,6 +158,23 @@ public final class Retention: Sendable {
     public func update(_ settings: RetentionSettings) {
         control.withLock { $0.settings = settings }
         wake()
+    }
+
+    /// Runs a pass soon, such as when the spool is above its high-water mark. Requests
+    /// within a second of the last granted one are dropped, because each C-STORE rejected
+    /// for space makes one.
+    public func requestPass() {
+        let granted = control.withLock { state in
+            let current = now()
+            if let last = state.lastRequest, current.timeIntervalSince(last) < 1,
+                current >= last
+            {
+                return false
+            }
+            state.lastRequest = current
+            return true
+        }
+        if granted { wake() }
     }
 
     /// Returns the spool's free space and the bytes retention could free.

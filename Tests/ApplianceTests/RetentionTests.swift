@@ -250,4 +250,42 @@ struct SpoolFixture {
 
         #expect(try service.runPass().map(\.collectionID) == [recent.id])
     }
+
+    @Test func requestedPassRunsBeforeInterval() async throws {
+        let clock = VirtualClock(start)
+        let job = try fixture.collection("OLD", state: .done, finished: start - day)
+        let service = Retention(
+            spool: fixture.spool, store: fixture.store,
+            settings: RetentionSettings(retentionDays: 7, lowWaterPercent: 80, interval: 3600),
+            now: { clock.now }, measureSpace: { nil })
+        service.start()
+        defer { service.stop() }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(job.paths.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+
+        clock.advance(by: 7 * day)
+        service.requestPass()
+
+        var waited = 0
+        while FileManager.default.fileExists(atPath: job.paths[0]), waited < 100 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        #expect(job.paths.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
+    }
+}
+
+/// A clock that tests move by hand.
+final class VirtualClock: Sendable {
+    private let date: Mutex<Date>
+
+    init(_ date: Date) {
+        self.date = Mutex(date)
+    }
+
+    var now: Date { date.withLock { $0 } }
+
+    func advance(by interval: TimeInterval) {
+        date.withLock { $0 += interval }
+    }
 }
