@@ -4,6 +4,7 @@ configuration file, no patient data reaches the log above debug, and SIGTERM dur
 burn stops cleanly."""
 
 import copy
+import os
 import re
 import signal
 import sqlite3
@@ -17,7 +18,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from pynetdicom import AE
 from pynetdicom.sop_class import CTImageStorage
 
-from conftest import ECHOSCU, sample_file
+from conftest import ECHOSCU, Daemon, sample_file
 from test_systemd import NotifySocket
 
 # A log line written to standard error: "LABEL LEVEL: MESSAGE FIELDS".
@@ -113,6 +114,57 @@ class TestRetention:
         purged = daemon.log_lines("removed 3 spool files", f"job {done['id']}:")
         assert len(purged) == 1, daemon.log()
         assert "RETAIN" not in purged[0]
+
+
+    @pytest.fixture
+    def small_data_dir(self, tmp_path):
+        """A 20 MiB tmpfs for the data directory, so the spool's use is known."""
+        if os.geteuid() != 0:
+            pytest.skip("mounting a small tmpfs needs root")
+        mount_point = tmp_path / "small"
+        mount_point.mkdir()
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(mount_point)], check=True)
+        yield mount_point
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+    def test_high_water_rejection_purges_oldest(self, small_data_dir):
+        # Passes run only at start and on request, so only the rejection can start one.
+        daemon = Daemon(small_data_dir / "data", [
+            "--completion-timeout", "600", "--virtual-drives", "1",
+            "--spool-high-water", "45", "--spool-low-water", "20",
+            "--retention-interval", "3600"])
+        daemon.start()
+        try:
+            # About 5 MiB in the spool and as much again in the disc image.
+            send(daemon.port, patient("SPACE^FIRST", "SPACE-1", 130))
+            daemon.ctl("burn", "--all")
+            first = daemon.wait_for_jobs(lambda jobs: jobs[0]["state"] in ("done", "failed"))[0]
+            assert first["state"] == "done", daemon.log()
+            info = os.statvfs(small_data_dir)
+            used = 100 * (info.f_blocks - info.f_bfree) / (
+                info.f_blocks - info.f_bfree + info.f_bavail)
+            assert used > 45, f"the spool is only {used:.0f} % full"
+
+            association = associate(daemon.port)
+            assert association.is_established
+            later = patient("SPACE^SECOND", "SPACE-2", 2)
+            assert association.send_c_store(later[0]).Status == 0xA700
+            association.release()
+
+            wait_until(lambda: daemon.spool_files() == [], 30,
+                       f"the done job's files were not purged:\n{daemon.log()}")
+            send(daemon.port, later)
+            purged = daemon.log_lines(
+                "removed 130 spool files", f"job {first['id']}:",
+                "spool above its low-water mark of 20 %")
+            assert len(purged) == 1, daemon.log()
+            listed = {job["id"]: job for job in daemon.jobs()}
+            assert listed[first["id"]]["state"] == "done"
+            assert len(listed[first["id"]]["discs"]) == 1
+            assert len(daemon.spool_files()) == 2
+        finally:
+            assert daemon.stop() == 0
 
 
 class TestConsistencyReport:
