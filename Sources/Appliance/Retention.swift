@@ -194,8 +194,9 @@ public final class Retention: Sendable {
 
         var purged: [RetentionDecision] = []
         for decision in decisions {
-            guard let paths = try store.markSpoolFilesPurged(
-                collection: decision.collectionID, at: now())
+            guard
+                let paths = try store.markSpoolFilesPurged(
+                    collection: decision.collectionID, at: now())
             else { continue }
             let failures = removeFiles(paths)
             let fields = [

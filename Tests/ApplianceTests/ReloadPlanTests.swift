@@ -33,7 +33,8 @@ import Testing
         #expect(plan.needsRestart.map(\.key) == ["data_dir", "port"])
         #expect(
             plan.needsRestart.first
-                == ReloadPlan.Change(key: "data_dir", running: running.dataDirectory,
+                == ReloadPlan.Change(
+                    key: "data_dir", running: running.dataDirectory,
                     loaded: "/elsewhere"))
     }
 

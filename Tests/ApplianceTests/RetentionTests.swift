@@ -21,7 +21,10 @@ private let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test func expiredCollectionsAreSelected() {
         let decisions = RetentionPolicy.select(
-            [candidate(1, doneDaysAgo: 8), candidate(2, doneDaysAgo: 7), candidate(3, doneDaysAgo: 6)],
+            [
+                candidate(1, doneDaysAgo: 8), candidate(2, doneDaysAgo: 7),
+                candidate(3, doneDaysAgo: 6),
+            ],
             now: start, settings: settings, space: nil)
 
         #expect(decisions.map(\.collectionID) == [1, 2])
