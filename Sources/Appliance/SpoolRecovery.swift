@@ -113,10 +113,11 @@ struct SpoolRecovery {
         let byJob = Dictionary(grouping: summary.missing, by: \.collectionID)
         let jobs = byJob.keys.sorted().map { "\($0) (\(byJob[$0]!.count))" }
         logger.warning(
-            "\(summary.missing.count) recorded instances have no spool file and were not "
-                + "purged; jobs (files missing): \(jobs.joined(separator: ", ")). Their rows "
-                + "are kept; a job not yet burned fails naming the files. Restore the files "
-                + "from a backup and restart, or resend the studies",
+            "spool files missing for recorded instances that were not purged: "
+                + "\(summary.missing.count); jobs (files missing): "
+                + "\(jobs.joined(separator: ", ")). The rows are kept, and a job not yet "
+                + "burned fails naming the files. Restore the files from a backup and restart, "
+                + "or resend the studies",
             [
                 "missing.count": String(summary.missing.count),
                 "job.ids": byJob.keys.sorted().map(String.init).joined(separator: ","),

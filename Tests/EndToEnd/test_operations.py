@@ -185,7 +185,7 @@ class TestConsistencyReport:
 
         job = daemon.jobs()[0]
         warnings = daemon.log_lines(
-            "recovery warning:", "1 recorded instances have no spool file",
+            "recovery warning:", "recorded instances that were not purged: 1;",
             f"jobs (files missing): {job['id']} (1)")
         assert len(warnings) == 1, daemon.log()
         missing = database_rows(
