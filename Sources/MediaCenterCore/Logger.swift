@@ -116,8 +116,8 @@ public struct Logger: Sendable {
     }
 
     /// Returns the journal fields of one line: `MESSAGE`, `PRIORITY`, `COMPONENT`, and one
-    /// field per structured key, upper-cased with every other character than a letter or
-    /// digit made `_`, so `job.id` becomes `JOB_ID`.
+    /// field per structured key, upper-cased with each character other than a letter or
+    /// digit replaced by `_`, so `job.id` becomes `JOB_ID`.
     func journalEntries(
         _ level: LogLevel, _ text: String, _ fields: [(key: String, value: String)]
     ) -> [String] {
