@@ -12,7 +12,8 @@ import Synchronization
 /// so a decision takes no database lock. In open mode every calling AE title passes.
 public final class AccessControl: Sendable {
     /// Whether the access list applies; false is the open mode of a lab set-up.
-    public let enabled: Bool
+    public var enabled: Bool { enabledFlag.load(ordering: .relaxed) }
+    private let enabledFlag: Atomic<Bool>
     private let store: PatientStore
     private let entries = Mutex<[String: Entry]>([:])
     private let resolver: HostResolver
@@ -31,9 +32,15 @@ public final class AccessControl: Sendable {
         resolve: @escaping @Sendable (String) throws -> [[UInt8]] = HostResolver.systemLookup
     ) throws {
         self.store = store
-        self.enabled = enabled
+        self.enabledFlag = Atomic(enabled)
         self.resolver = HostResolver(lookup: resolve)
         try reload()
+    }
+
+    /// Turns the access list on or off for the next association request; associations
+    /// accepted before keep going.
+    public func setEnabled(_ enabled: Bool) {
+        enabledFlag.store(enabled, ordering: .relaxed)
     }
 
     /// The access list, ordered by AE title.

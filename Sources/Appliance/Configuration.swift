@@ -31,18 +31,28 @@ public struct Configuration: Sendable, Equatable {
     /// Seconds to wait for each DIMSE message or data PDU.
     public var dimseTimeout = 30
     /// Whether only peers on the access list may connect; false is open mode for a lab.
-    /// Read and checked, but not used by the daemon yet.
     public var accessControl = true
     /// Whether the Storage SCP also accepts the extended set of storage SOP classes.
-    /// Read and checked, but not used by the daemon yet.
     public var extendedSOPClasses = false
     /// Transfer syntax that received instances are converted to; nil keeps them as received.
-    /// Only Explicit and Implicit VR Little Endian are allowed. Read and checked, but not
-    /// used by the daemon yet.
+    /// Only Explicit and Implicit VR Little Endian are allowed.
     public var transcodeTo: TransferSyntax? = nil
     /// Percentage of the spool file system in use above which a C-STORE gets status A700.
-    /// Read and checked, but not used by the daemon yet.
     public var spoolHighWater = 90
+    /// Percentage of the spool file system in use above which retention removes the spool
+    /// files of done collections before their time, the longest finished first: the value
+    /// set, or else 10 below `spoolHighWater`.
+    public var spoolLowWater: Int {
+        get { spoolLowWaterSetting ?? max(spoolHighWater - 10, 0) }
+        set { spoolLowWaterSetting = newValue }
+    }
+    /// The low-water mark set in the file or on the command line, or nil to follow
+    /// `spoolHighWater`.
+    public var spoolLowWaterSetting: Int? = nil
+    /// Days a done collection keeps its spool files.
+    public var retentionDays = 7
+    /// Seconds between two retention passes.
+    public var retentionInterval = 300
     /// Seconds without a new instance after which a patient counts as finished.
     public var completionTimeout = 60
     /// Capacity of each virtual disc, in MiB: the value set, or else the default of
@@ -109,6 +119,13 @@ public struct Configuration: Sendable, Equatable {
     public static let portRange = 1...65535
     /// The valid range of `spoolHighWater`, in percent.
     public static let spoolHighWaterRange = 1...99
+    /// The valid range of `spoolLowWater`, in percent; it must also be below
+    /// `spoolHighWater`.
+    public static let spoolLowWaterRange = 0...98
+    /// The valid range of `retentionDays`.
+    public static let retentionDaysRange = 0...3650
+    /// The valid range of `retentionInterval`, in seconds.
+    public static let retentionIntervalRange = 1...86400
     /// The valid range of `completionTimeout`, in seconds.
     public static let completionTimeoutRange = 1...86400
     /// The valid range of `virtualDiscCapacityMiB`.
@@ -150,6 +167,17 @@ public struct Configuration: Sendable, Equatable {
         }
         if !problems.isEmpty {
             throw ConfigurationError(problems: problems)
+        }
+    }
+
+    /// Checks the rules between keys, which `apply` cannot check one key at a time.
+    /// - Throws: `ConfigurationError` naming both keys and their values.
+    public func checkKeysAgree() throws {
+        guard spoolLowWater < spoolHighWater else {
+            throw ConfigurationError(problems: [
+                "spool_low_water \(spoolLowWater) must be below spool_high_water "
+                    + "\(spoolHighWater); lower spool_low_water or raise spool_high_water"
+            ])
         }
     }
 }

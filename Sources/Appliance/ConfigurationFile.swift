@@ -142,6 +142,9 @@ public enum ConfigurationFile {
             if !key.inEffect {
                 lines.append("# Not in effect yet: this version checks the value but ignores it.")
             }
+            if key.reloads {
+                lines.append("# SIGHUP applies a change; other keys need a restart.")
+            }
             let value = key.value(in: configuration)
             lines.append(value.isEmpty ? "\(key.name) =" : "\(key.name) = \(value)")
         }

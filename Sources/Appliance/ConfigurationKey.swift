@@ -28,6 +28,9 @@ public struct ConfigurationKey: Sendable {
     /// Whether the daemon uses the value. A key that is not in effect yet is still read
     /// and checked, so configuration files can set it already.
     public let inEffect: Bool
+    /// Whether SIGHUP applies a changed value to the running daemon. A change to any other
+    /// key is reported as needing a restart and keeps its running value.
+    public internal(set) var reloads = false
 
     /// Stores `value` into the configuration, or throws `InvalidValue` without changing it.
     let apply: @Sendable (String, inout Configuration) throws -> Void
@@ -126,7 +129,7 @@ extension ConfigurationKey {
             name: "access_control", option: "--access-control",
             summary: "accept only the peers on the access list; off accepts every peer "
                 + "(open mode, for a lab)",
-            inEffect: true, \.accessControl),
+            inEffect: true, reloads: true, \.accessControl),
         onOff(
             name: "extended_sop_classes", option: "--extended-sop-classes",
             summary: "also accept the storage SOP classes of the current standard beyond the "
@@ -139,7 +142,7 @@ extension ConfigurationKey {
             allowed: "none, \(TransferSyntax.explicitVRLittleEndian.rawValue) (Explicit VR "
                 + "Little Endian) or \(TransferSyntax.implicitVRLittleEndian.rawValue) "
                 + "(Implicit VR Little Endian)",
-            inEffect: true,
+            inEffect: true, reloads: true,
             apply: { text, configuration in
                 configuration.transcodeTo = try parseTranscodeTarget(text)
             },
@@ -150,16 +153,35 @@ extension ConfigurationKey {
             summary: "percentage of the spool file system in use above which a new C-STORE "
                 + "gets status A700 (out of resources)",
             allowed: wholeNumberText(Configuration.spoolHighWaterRange), inEffect: true,
+            reloads: true,
             apply: { text, configuration in
                 configuration.spoolHighWater = try parseWholeNumber(
                     text, in: Configuration.spoolHighWaterRange)
             },
             format: { String($0.spoolHighWater) }),
         wholeNumber(
+            name: "spool_low_water", option: "--spool-low-water", placeholder: "PERCENT",
+            summary: "percentage of the spool file system in use above which the spool files "
+                + "of the longest burned patients are removed before their retention time, "
+                + "until it is below again; must be below spool_high_water, and when not set "
+                + "it is 10 below spool_high_water",
+            range: Configuration.spoolLowWaterRange, reloads: true, \.spoolLowWater),
+        wholeNumber(
+            name: "retention_days", option: "--retention-days", placeholder: "DAYS",
+            summary: "days a burned and verified patient keeps its received files in the "
+                + "spool; the job stays listed after they are removed, and 0 removes them at "
+                + "the next retention pass",
+            range: Configuration.retentionDaysRange, reloads: true, \.retentionDays),
+        wholeNumber(
+            name: "retention_interval", option: "--retention-interval", placeholder: "SECONDS",
+            summary: "seconds between two retention passes, which remove the spool files "
+                + "that retention_days and spool_low_water select",
+            range: Configuration.retentionIntervalRange, reloads: true, \.retentionInterval),
+        wholeNumber(
             name: "completion_timeout", option: "--completion-timeout", placeholder: "SECONDS",
             summary: "seconds without a new instance after which a patient is finished and "
                 + "queued for burning",
-            range: Configuration.completionTimeoutRange, \.completionTimeout),
+            range: Configuration.completionTimeoutRange, reloads: true, \.completionTimeout),
         ConfigurationKey(
             name: "virtual_media", option: "--virtual-media", aliases: [],
             placeholder: "TYPE",
@@ -232,7 +254,7 @@ extension ConfigurationKey {
             name: "blank_rewritable", option: "--blank-rewritable",
             summary: "erase a rewritable disc (CD-RW, DVD-RW, DVD+RW, BD-RE) that contains "
                 + "data before writing it; off rejects such a disc",
-            inEffect: true, \.blankRewritable),
+            inEffect: true, reloads: true, \.blankRewritable),
         ConfigurationKey(
             name: "simulated_supply", option: "--simulated-supply", aliases: [],
             placeholder: "LIST",
@@ -254,7 +276,8 @@ extension ConfigurationKey {
             summary: "maximum number of discs rejected in a row (not blank, or a failed "
                 + "write or read-back) that a job goes on after; one more stops the job with an "
                 + "error instead of emptying the input bin",
-            range: Configuration.maxConsecutiveRejectsRange, \.maxConsecutiveRejects),
+            range: Configuration.maxConsecutiveRejectsRange, reloads: true,
+            \.maxConsecutiveRejects),
         ConfigurationKey(
             name: "label_institution", option: "--label-institution", aliases: [],
             placeholder: "TEXT",
@@ -262,7 +285,7 @@ extension ConfigurationKey {
                 + "Name of the disc's instances",
             allowed: "empty, or up to \(Configuration.labelInstitutionMaxLength) characters "
                 + "without control characters and without \" #\"",
-            inEffect: true,
+            inEffect: true, reloads: true,
             apply: { text, configuration in
                 configuration.labelInstitution = try parseLabelText(text)
             },
@@ -280,7 +303,7 @@ extension ConfigurationKey {
         ConfigurationKey(
             name: "log_level", option: "--log-level", aliases: [], placeholder: "LEVEL",
             summary: "most verbose level that is logged",
-            allowed: "error, warning, notice, info or debug", inEffect: true,
+            allowed: "error, warning, notice, info or debug", inEffect: true, reloads: true,
             apply: { text, configuration in
                 guard let level = LogLevel.named(text.lowercased()) else {
                     throw InvalidValue()
@@ -303,11 +326,12 @@ extension ConfigurationKey {
     /// Makes a key whose value is a whole number in `range`.
     private static func wholeNumber(
         name: String, option: String, placeholder: String, summary: String,
-        range: ClosedRange<Int>, _ property: WritableKeyPath<Configuration, Int> & Sendable
+        range: ClosedRange<Int>, reloads: Bool = false,
+        _ property: WritableKeyPath<Configuration, Int> & Sendable
     ) -> ConfigurationKey {
         ConfigurationKey(
             name: name, option: option, aliases: [], placeholder: placeholder,
-            summary: summary, allowed: wholeNumberText(range), inEffect: true,
+            summary: summary, allowed: wholeNumberText(range), inEffect: true, reloads: reloads,
             apply: { text, configuration in
                 configuration[keyPath: property] = try parseWholeNumber(text, in: range)
             },
@@ -316,12 +340,13 @@ extension ConfigurationKey {
 
     /// Makes a key whose value is on or off.
     private static func onOff(
-        name: String, option: String, summary: String, inEffect: Bool,
+        name: String, option: String, summary: String, inEffect: Bool, reloads: Bool = false,
         _ property: WritableKeyPath<Configuration, Bool> & Sendable
     ) -> ConfigurationKey {
         ConfigurationKey(
             name: name, option: option, aliases: [], placeholder: "on|off", summary: summary,
             allowed: "on or off (also yes or no, true or false)", inEffect: inEffect,
+            reloads: reloads,
             apply: { text, configuration in
                 configuration[keyPath: property] = try parseOnOff(text)
             },

@@ -17,6 +17,7 @@ public enum Daemon {
     /// invalid command line or configuration file.
     public static func run(_ arguments: [String]) -> Int32 {
         let loaded: LoadedConfiguration
+        let options: DaemonOptions
         do {
             switch try DaemonOptions.parse(arguments) {
             case .help:
@@ -29,7 +30,8 @@ public enum Daemon {
                 let configuration = try options.loadConfiguration().configuration
                 print(ConfigurationFile.format(configuration), terminator: "")
                 return 0
-            case .run(let options):
+            case .run(let parsed):
+                options = parsed
                 loaded = try options.loadConfiguration()
             }
         } catch let error as ConfigurationError {
@@ -62,9 +64,9 @@ public enum Daemon {
         signal(SIGPIPE, SIG_IGN)
 
         do {
-            let running = try start(configuration, logger: logger)
+            let running = try start(configuration, options: options, logger: logger)
             Watchdog.startIfEnabled(logger: logger)
-            waitForStop(signals, openMode: !configuration.accessControl, logger: logger)
+            waitForStop(signals, reloader: running.reloader, logger: logger)
             _ = sd_notify(0, "STOPPING=1")
             running.stop()
             logger.notice("mediacenterd stopped")
@@ -81,6 +83,8 @@ public enum Daemon {
         let control: ControlServer
         let panel: PanelService
         let drives: DriveSetup
+        let retention: Retention
+        let reloader: ConfigurationReloader
         /// The descriptor holding the data directory's lock.
         let lock: Int32
 
@@ -89,11 +93,14 @@ public enum Daemon {
             control.stop()
             panel.stop()
             drives.stop()
+            retention.stop()
             close(lock)
         }
     }
 
-    private static func start(_ configuration: Configuration, logger: Logger) throws -> Running {
+    private static func start(
+        _ configuration: Configuration, options: DaemonOptions, logger: Logger
+    ) throws -> Running {
         let viewer = try configuration.checkViewer()
         let data = configuration.dataDirectory
         var isFolder: ObjCBool = false
@@ -128,10 +135,11 @@ public enum Daemon {
         let fileSets = DicomFileSets(
             sourceAETitle: configuration.aeTitles[0],
             consistencyFlag: configuration.consistencyFlag, viewer: viewer)
+        let labelReader = ReloadableLabelReader(
+            DicomLabelReader(configuredInstitution: configuration.labelInstitution))
         let setup = try DriveSetup.start(
             configuration, store: store, dataDirectory: data, fileSets: fileSets,
-            labelReader: DicomLabelReader(configuredInstitution: configuration.labelInstitution),
-            logger: logger)
+            labelReader: labelReader, logger: logger)
         let engine = setup.queue
 
         let accessControl = try AccessControl(store: store, enabled: configuration.accessControl)
@@ -163,14 +171,16 @@ public enum Daemon {
                     "version": ImplementationIdentity.productVersion,
                     "listener": listener, "aeTitles": aeTitles,
                     "drive": setup.drives.map(\.name).joined(separator: ","),
-                ]
+                ].merging(spoolStatus(spool: spool, store: store)) { $1 }
             })
         try control.start()
 
+        let retention = Retention(
+            spool: spool, store: store, settings: RetentionSettings(configuration))
         let ingest = Ingest(
             spool: spool, store: store, accessControl: accessControl,
             highWaterPercent: configuration.spoolHighWater,
-            transcodeTo: configuration.transcodeTo)
+            transcodeTo: configuration.transcodeTo, spoolFull: { retention.requestPass() })
         let scp = StorageSCP(configuration: configuration.storageSCP, delegate: ingest)
         do {
             try scp.start()
@@ -181,11 +191,22 @@ public enum Daemon {
             throw error
         }
 
+        // Retention starts once the engines run, so its first pass finds jobs that were
+        // interrupted queued again, never done.
+        retention.start()
+        let reloader = ConfigurationReloader(
+            options: options, configuration: configuration,
+            targets: .init(
+                ingest: ingest, accessControl: accessControl, engines: { engine.engines },
+                retention: retention, labelReader: labelReader))
+
         _ = sd_notify(0, "READY=1")
         logger.notice(
             "mediacenterd \(ImplementationIdentity.productVersion) ready",
             ["listener": listener, "ae.titles": aeTitles, "data.dir": data])
-        return Running(scp: scp, control: control, panel: panel, drives: setup, lock: lock)
+        return Running(
+            scp: scp, control: control, panel: panel, drives: setup, retention: retention,
+            reloader: reloader, lock: lock)
     }
 
     /// Takes an exclusive `flock(2)` on a lock file in the data directory, so a second
@@ -208,23 +229,45 @@ public enum Daemon {
         return descriptor
     }
 
+    /// Returns the spool's free space, the bytes retention could free, and the count of
+    /// recorded instances whose spool file is missing, for `mediacenterctl status`. A value
+    /// that cannot be read is left out.
+    private static func spoolStatus(spool: Spool, store: PatientStore) -> [String: String] {
+        var status: [String: String] = [:]
+        if let space = spool.fileSystemSpace() {
+            status["spoolAvailableBytes"] = String(space.availableBytes)
+        }
+        if let reclaimable = try? store.reclaimableBytes() {
+            status["spoolReclaimableBytes"] = String(reclaimable)
+        }
+        if let missing = try? store.missingSpoolFiles() {
+            status["missingSpoolFiles"] = String(missing.count)
+        }
+        return status
+    }
+
     static let openModeWarning =
         "access control is off (open mode): every calling AE title from every host is "
         + "accepted; set access_control = on outside a lab"
 
-    /// Waits for SIGTERM or SIGINT. In open mode the warning about it is logged again every
-    /// hour, so that it stays in sight in the journal.
-    private static func waitForStop(_ signals: sigset_t, openMode: Bool, logger: Logger) {
+    /// Waits for SIGTERM or SIGINT, and reloads the configuration on SIGHUP. In open mode
+    /// the warning about it is logged again every hour, so that it stays in sight in the
+    /// journal.
+    private static func waitForStop(
+        _ signals: sigset_t, reloader: ConfigurationReloader, logger: Logger
+    ) {
         var signals = signals
         while true {
             var hour = timespec(tv_sec: 3600, tv_nsec: 0)
             let received = sigtimedwait(&signals, nil, &hour)
             if received < 0 {
-                if errno == EAGAIN && openMode { logger.warning(openModeWarning) }
+                if errno == EAGAIN && !reloader.configuration.accessControl {
+                    logger.warning(openModeWarning)
+                }
                 continue
             }
             if received == SIGHUP {
-                logger.notice("SIGHUP received; this version reads its settings only at start")
+                reloader.reload()
                 continue
             }
             logger.notice("signal \(received) received, stopping")

@@ -100,6 +100,7 @@ public struct DaemonOptions: Sendable, Equatable {
             try configuration.apply(fileSettings)
         }
         try configuration.apply(settings)
+        try configuration.checkKeysAgree()
         try configuration.checkCombinations()
         return LoadedConfiguration(
             configuration: configuration, filePath: fileSettings == nil ? nil : path)
@@ -135,6 +136,9 @@ public struct DaemonOptions: Sendable, Equatable {
                 + "\(key.defaultDescription)."
             if !key.inEffect {
                 text += " Not in effect yet: checked but ignored."
+            }
+            if key.reloads {
+                text += " SIGHUP applies a change."
             }
             lines += usageEntry("\(key.option)\(aliases) \(key.placeholder)", text)
         }

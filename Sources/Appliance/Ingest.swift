@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import MediaCenterCore
 import PatientStore
+import Synchronization
 
 /// Takes each received C-STORE data set from the Storage SCP, checks it, makes it durable
 /// in the spool and records it, and decides the status that goes back.
@@ -15,8 +16,8 @@ public final class Ingest: StorageDelegate {
     private let spool: Spool
     private let store: PatientStore
     private let accessControl: AccessControl?
-    private let highWaterPercent: Int
-    private let transcodeTo: TransferSyntax?
+    private let settings: Mutex<Settings>
+    private let spoolFull: (@Sendable () -> Void)?
     private let logger = Logger(label: "ingest")
 
     /// Makes the delegate.
@@ -26,15 +27,33 @@ public final class Ingest: StorageDelegate {
     ///     use, new instances get status A700; 100 turns the check off.
     ///   - transcodeTo: The transfer syntax each instance is converted to before it enters
     ///     the spool; nil keeps every instance byte for byte as received.
+    ///   - spoolFull: Called when an instance gets A700 because the spool is above its
+    ///     high-water mark, so that retention can free space at once.
     public init(
         spool: Spool, store: PatientStore, accessControl: AccessControl? = nil,
-        highWaterPercent: Int = 100, transcodeTo: TransferSyntax? = nil
+        highWaterPercent: Int = 100, transcodeTo: TransferSyntax? = nil,
+        spoolFull: (@Sendable () -> Void)? = nil
     ) {
+        self.spoolFull = spoolFull
         self.spool = spool
         self.store = store
         self.accessControl = accessControl
-        self.highWaterPercent = highWaterPercent
-        self.transcodeTo = transcodeTo
+        self.settings = Mutex(
+            Settings(highWaterPercent: highWaterPercent, transcodeTo: transcodeTo))
+    }
+
+    /// The settings a reload may change; each C-STORE reads them once at its start.
+    struct Settings: Sendable {
+        var highWaterPercent: Int
+        var transcodeTo: TransferSyntax?
+    }
+
+    /// Replaces the high-water mark and the transcoding target for the next C-STORE.
+    /// A C-STORE in progress finishes with the values it started with.
+    public func update(highWaterPercent: Int, transcodeTo: TransferSyntax?) {
+        settings.withLock {
+            $0 = Settings(highWaterPercent: highWaterPercent, transcodeTo: transcodeTo)
+        }
     }
 
     /// The transfer syntaxes with compressed pixel data that the Storage SCP accepts.
@@ -55,9 +74,13 @@ public final class Ingest: StorageDelegate {
             "calling.ae": instance.callingAETitle, "sop.instance": instance.sopInstanceUID,
         ]
         var temporary = instance.temporaryPath
+        let (highWaterPercent, transcodeTo) = settings.withLock {
+            ($0.highWaterPercent, $0.transcodeTo)
+        }
 
         if highWaterPercent < 100, let used = spool.usedPercent(), used > Double(highWaterPercent) {
             unlink(temporary)
+            spoolFull?()
             return reject(
                 0xA700,
                 "spool is \(Int(used)) % full, above its high-water mark of "

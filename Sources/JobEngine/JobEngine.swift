@@ -60,7 +60,9 @@ public final class JobEngine: Sendable {
     let labelReader: (any DiscLabelReading)?
     /// Tells whether the drive is attached, or nil for a drive that cannot go away.
     let presence: (any DrivePresence)?
-    let configuration: JobEngineConfiguration
+    /// The settings in use, which `updateConfiguration` may change between two steps.
+    var configuration: JobEngineConfiguration { settings.withLock { $0 } }
+    private let settings: Mutex<JobEngineConfiguration>
     let logger: Logger
 
     private struct Control {
@@ -91,8 +93,20 @@ public final class JobEngine: Sendable {
         self.fileSets = fileSets
         self.labelReader = labelReader
         self.presence = presence
-        self.configuration = configuration
+        self.settings = Mutex(configuration)
         self.logger = logger
+    }
+
+    /// Changes the settings while the engine runs, such as on a reload of the configuration
+    /// file. The staging folder keeps its value. A job in progress reads the new values at
+    /// its next step, and a changed completion timeout applies at the next look at the queue.
+    public func updateConfiguration(_ change: (inout JobEngineConfiguration) -> Void) {
+        settings.withLock { configuration in
+            let staging = configuration.stagingDirectory
+            change(&configuration)
+            configuration.stagingDirectory = staging
+        }
+        wake()
     }
 
     // MARK: - Life cycle
@@ -288,6 +302,7 @@ public final class JobEngine: Sendable {
                 throw MediaCenterError(.notFound, "collection \(id) is no longer recorded")
             }
             let instances = try store.instances(inCollection: id)
+            try checkSpoolFilesExist(instances)
             try? FileManager.default.removeItem(atPath: staging)
             let media: MediaInfo
             if let changer {
@@ -485,6 +500,22 @@ public final class JobEngine: Sendable {
         "the disc is not blank: the \(media.profile.rawValue) contains data and "
             + "blank_rewritable is off; set blank_rewritable = on to erase such discs, or load "
             + "a blank disc"
+    }
+
+    /// Fails the job before a blank is loaded when spool files of its instances are gone,
+    /// so that no disc is burned without them.
+    /// - Throws: `MediaCenterError` with `.notFound` naming the count and the first files.
+    func checkSpoolFilesExist(_ instances: [StoredInstance]) throws {
+        let missing = instances.map(\.spoolPath).filter {
+            !FileManager.default.fileExists(atPath: $0)
+        }
+        guard !missing.isEmpty else { return }
+        let shown = missing.prefix(5).joined(separator: ", ")
+        let more = missing.count > 5 ? " and \(missing.count - 5) more" : ""
+        throw MediaCenterError(
+            .notFound,
+            "\(missing.count) of the job's \(instances.count) spool files are missing: "
+                + "\(shown)\(more); restore them and retry the job, or resend the studies")
     }
 
     /// Makes the ISO 9660 volume identifier of a disc from d-characters only, never from

@@ -115,15 +115,25 @@ public struct Logger: Sendable {
         return String(result)
     }
 
-    /// Sends the line through `sd_journal_sendv`, one field per structured key.
-    private func sendToJournal(
+    /// Returns the journal fields of one line: `MESSAGE`, `PRIORITY`, `COMPONENT`, and one
+    /// field per structured key, upper-cased with each character other than a letter or
+    /// digit replaced by `_`, so `job.id` becomes `JOB_ID`.
+    func journalEntries(
         _ level: LogLevel, _ text: String, _ fields: [(key: String, value: String)]
-    ) {
+    ) -> [String] {
         var entries = ["MESSAGE=\(text)", "PRIORITY=\(level.rawValue)", "COMPONENT=\(label)"]
         for (key, value) in fields {
             let name = key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
             entries.append("\(String(name))=\(value)")
         }
+        return entries
+    }
+
+    /// Sends the line through `sd_journal_sendv`, one field per structured key.
+    private func sendToJournal(
+        _ level: LogLevel, _ text: String, _ fields: [(key: String, value: String)]
+    ) {
+        let entries = journalEntries(level, text, fields)
         let copies = entries.map { strdup($0) }
         defer { copies.forEach { free($0) } }
         var vectors = copies.map {

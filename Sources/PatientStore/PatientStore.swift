@@ -20,6 +20,7 @@ public final class PatientStore: Sendable {
         let connection = try SQLiteConnection(path: path)
         try connection.execute(PatientStore.schema)
         try Self.addProfileColumn(connection)
+        try Self.addSpoolFileColumns(connection)
         self.connection = Mutex(connection)
         self.path = path
     }

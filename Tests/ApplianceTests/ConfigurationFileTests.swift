@@ -40,9 +40,11 @@ import Testing
         try configuration.apply(try #require(settings))
 
         // The file sets virtual_disc_capacity to the CD default, which then no longer
-        // follows virtual_media.
+        // follows virtual_media, and spool_low_water, which no longer follows
+        // spool_high_water.
         var defaults = Configuration()
         defaults.virtualDiscCapacityMiB = 700
+        defaults.spoolLowWater = 80
         #expect(configuration == defaults)
         #expect(settings?.count == ConfigurationKey.all.count)
     }
@@ -61,6 +63,9 @@ import Testing
         configuration.extendedSOPClasses = true
         configuration.transcodeTo = .explicitVRLittleEndian
         configuration.spoolHighWater = 99
+        configuration.spoolLowWater = 0
+        configuration.retentionDays = 3650
+        configuration.retentionInterval = 1
         configuration.completionTimeout = 86400
         configuration.virtualDiscCapacityMiB = 1
         configuration.consistencyFlag = .inconsistenciesMayBePresent

@@ -76,6 +76,12 @@ import Testing
                 "explicit", "",
             ]),
         bounds("spool_high_water", 1...99),
+        // Values from 90 up are in range but not below the default spool_high_water.
+        Case(
+            key: "spool_low_water", accepted: [("0", "0"), ("89", "89")],
+            rejected: ["-1", "99", "abc", "+5", "5.0"]),
+        bounds("retention_days", 0...3650),
+        bounds("retention_interval", 1...86400),
         bounds("completion_timeout", 1...86400),
         Case(
             key: "virtual_media",
@@ -276,6 +282,7 @@ import Testing
             "bind_address": "0.0.0.0", "max_associations": "5", "max_pdu_size": "16384",
             "association_timeout": "10", "dimse_timeout": "30", "access_control": "on",
             "extended_sop_classes": "off", "transcode_to": "none", "spool_high_water": "90",
+            "spool_low_water": "80", "retention_days": "7", "retention_interval": "300",
             "completion_timeout": "60", "virtual_media": "cd-r", "virtual_disc_capacity": "700",
             "media_profile": "auto", "blank_rewritable": "off", "virtual_drives": "2",
             "changer": "simulated", "drives": "virtual", "scsi_changer_device": "",
@@ -382,5 +389,28 @@ extension ConfigurationKeyTests {
             try Self.parseOption(key, "Clinic #2")
         }
         #expect(error?.description.contains("starts a comment") == true)
+    }
+
+    @Test func lowWaterFollowsHighWaterWhenNotSet() throws {
+        let key = try #require(ConfigurationKey.named("spool_high_water"))
+
+        let configuration = try Self.parseOption(key, "50")
+
+        #expect(configuration.spoolLowWater == 40)
+    }
+
+    @Test func lowWaterNotBelowHighWaterIsRejected() throws {
+        let arguments = ["--spool-high-water", "70", "--spool-low-water", "70"]
+        guard case .run(let options) = try DaemonOptions.parse(arguments) else {
+            Issue.record("expected options to run with")
+            return
+        }
+
+        let error = #expect(throws: ConfigurationError.self) {
+            try options.loadConfiguration(defaultFilePath: "/nonexistent/mediacenter.conf")
+        }
+
+        #expect(error?.description.contains("spool_low_water 70") == true)
+        #expect(error?.description.contains("spool_high_water 70") == true)
     }
 }

@@ -51,7 +51,7 @@ def stage_root(root: Path) -> Path:
                 target.symlink_to(os.readlink(unit))
             elif unit.is_file():
                 shutil.copy2(unit, target)
-    for program in ("/usr/bin/chgrp", "/sbin/agetty"):
+    for program in ("/usr/bin/chgrp", "/sbin/agetty", "/bin/kill"):
         target = root / program.lstrip("/")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(program, target)

@@ -263,6 +263,39 @@ final class ScriptedDrive: DiscDrive {
         #expect(record.failureReason?.contains("read back") == true)
     }
 
+    @Test func missingSpoolFileFailsJobBeforeWrite() async throws {
+        let drive = ScriptedDrive(.works)
+        let jobs = engine(drive)
+        let id = try receive(patientID: "P1", uid: "1.1")
+        _ = try receive(patientID: "P1", uid: "1.2")
+        let missing = folder + "/1.2.dcm"
+        unlink(missing)
+        try jobs.start()
+        defer { jobs.stop() }
+
+        try jobs.finishAll()
+        let record = try await waitFor(id, [.done, .failed])
+
+        #expect(record.state == .failed)
+        #expect(record.failureReason?.contains("1 of the job's 2 spool files") == true)
+        #expect(record.failureReason?.contains(missing) == true)
+        #expect(!drive.calls.withLock { $0 }.contains("write"))
+    }
+
+    @Test func updatedTimeoutFinishesIdlePatient() async throws {
+        let jobs = engine(ScriptedDrive(.works), timeout: 600)
+        let id = try receive(patientID: "P1", uid: "1.1", at: Date(timeIntervalSinceNow: -5))
+        try jobs.start()
+        defer { jobs.stop() }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try store.collection(id: id)?.state == .receiving)
+
+        jobs.updateConfiguration { $0.completionTimeout = 1 }
+        let record = try await waitFor(id, [.done, .failed])
+
+        #expect(record.state == .done)
+    }
+
     @Test func interruptedJobIsQueuedAgainAtStart() async throws {
         let id = try receive(patientID: "P1", uid: "1.1")
         try store.transition(collection: id, from: .receiving, to: .queued, reason: "test")
