@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(name: "mediacenterd", dependencies: ["Appliance"]),
         .executableTarget(
             name: "mediacenterctl",
-            dependencies: ["ControlProtocol", "MediaCenterCore"]),
+            dependencies: ["Appliance", "ControlProtocol", "MediaCenterCore"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaCenterCoreTests", dependencies: ["MediaCenterCore"]),

@@ -279,6 +279,7 @@ extension ConfigurationKey {
         panel,
         panelBoard,
         panelFallback,
+        engineersGroup,
     ]
 
     /// Makes a key whose value is a whole number in `range`.

@@ -62,7 +62,7 @@ public enum Daemon {
         signal(SIGPIPE, SIG_IGN)
 
         do {
-            let running = try start(configuration, logger: logger)
+            let running = try start(configuration, loaded: loaded, logger: logger)
             Watchdog.startIfEnabled(logger: logger)
             waitForStop(signals, openMode: !configuration.accessControl, logger: logger)
             _ = sd_notify(0, "STOPPING=1")
@@ -93,7 +93,9 @@ public enum Daemon {
         }
     }
 
-    private static func start(_ configuration: Configuration, logger: Logger) throws -> Running {
+    private static func start(
+        _ configuration: Configuration, loaded: LoadedConfiguration, logger: Logger
+    ) throws -> Running {
         let viewer = try configuration.checkViewer()
         let data = configuration.dataDirectory
         var isFolder: ObjCBool = false
@@ -178,9 +180,13 @@ public enum Daemon {
 
         let listener = "\(configuration.bindAddress):\(configuration.port)"
         let aeTitles = configuration.aeTitles.joined(separator: ",")
+        // The field engineer's console: status, drives, cancel, eject, config, log, selftest.
+        let console = ConsoleContext(
+            loaded: loaded, drives: drives, changer: changer, spoolDirectory: spool.root,
+            authorization: EngineerAuthorization(groupName: configuration.engineersGroup))
         let control = ControlServer(
             path: data + "/" + controlSocketName, store: store, engine: engine,
-            accessControl: accessControl, panel: panel,
+            accessControl: accessControl, panel: panel, console: console,
             status: {
                 [
                     "version": ImplementationIdentity.productVersion,
