@@ -86,6 +86,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaCenterCoreTests", dependencies: ["MediaCenterCore"]),
+        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
         .testTarget(name: "DicomNetworkTests", dependencies: ["DicomNetwork", "CDCMTK", "TestSupport"]),
         .testTarget(name: "PatientStoreTests", dependencies: ["PatientStore", "TestSupport"]),
         .testTarget(

@@ -2,9 +2,8 @@ extension ConfigurationKey {
     static let engineersGroup = ConfigurationKey(
         name: "engineers_group", option: "--engineers-group", aliases: [],
         placeholder: "GROUP",
-        summary: "group whose members may change the configuration and the access list with "
-            + "mediacenterctl (config set, aet add, aet remove); root and the daemon's own "
-            + "user always may, and every user who can open the control socket may read",
+        summary: "group whose members may change the configuration and the access list "
+            + "with mediacenterctl; root and the daemon's own user always may",
         allowed: "a group name of 1 to 32 letters, digits, \".\", \"_\" or \"-\", not "
             + "starting with \"-\"",
         inEffect: true,

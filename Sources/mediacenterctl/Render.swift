@@ -186,7 +186,10 @@ struct Renderer {
         line(ConsoleText.column("KEY", 25) + ConsoleText.column("VALUE", 30) + "SOURCE")
         for entry in report.entries {
             let value = entry.value.isEmpty ? "(empty)" : entry.value
-            let source = entry.origin.map { "\(entry.source) \($0)" } ?? entry.source
+            var source = entry.origin.map { "\(entry.source) \($0)" } ?? entry.source
+            if entry.source == "file", let line = entry.origin?.split(separator: ":").last {
+                source = "file, line \(line)"
+            }
             line(
                 ConsoleText.column(entry.key, 25) + ConsoleText.column(value, 30)
                     + ConsoleText.truncate(source, to: 25))
@@ -210,10 +213,11 @@ struct Renderer {
     func selftest(_ steps: [SelftestStep]) {
         for step in steps {
             let result = style.state(ConsoleText.column(step.result.uppercased(), 6))
-            let text = ConsoleText.column(step.name, 18) + step.detail
-            let lines = ConsoleText.wrap(text, width: ConsoleText.width - 6, indent: String(repeating: " ", count: 18))
-            for (index, part) in lines.enumerated() {
-                line((index == 0 ? result : "      ") + part)
+            let name = ConsoleText.column(step.name, 18)
+            let details = ConsoleText.wrap(step.detail, width: ConsoleText.width - 24)
+            for (index, part) in details.enumerated() {
+                let head = index == 0 ? result + name : String(repeating: " ", count: 24)
+                line(head + part)
             }
         }
         let failed = steps.filter { $0.result == "fail" }.count

@@ -20,8 +20,8 @@ enum ExitCode: Int32 {
 }
 
 func fail(_ message: String, _ code: ExitCode) -> Never {
-    let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map {
-        "mediacenterctl: " + ConsoleText.printable(String($0))
+    let lines = message.split(separator: "\n", omittingEmptySubsequences: false).flatMap {
+        ConsoleText.wrap("mediacenterctl: " + String($0), indent: "  ")
     }
     FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     exit(code.rawValue)

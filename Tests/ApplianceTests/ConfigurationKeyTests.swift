@@ -146,6 +146,10 @@ import Testing
             key: "panel_fallback",
             accepted: [("simulated", "simulated"), ("none", "none"), ("NONE", "none")],
             rejected: ["", "stop", "off"]),
+        Case(
+            key: "engineers_group",
+            accepted: [("wheel", "wheel"), ("field.eng_2", "field.eng_2")],
+            rejected: ["", "-x", "a b", "grüppe", String(repeating: "g", count: 33)]),
     ]
 
     /// Parses `key = value` as the only line of a configuration file.
@@ -253,7 +257,7 @@ import Testing
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
             "consistency_flag": "0000", "log_level": "info", "viewer_folder": "",
             "viewer_autorun": "", "panel": "simulated", "panel_board": "",
-            "panel_fallback": "simulated",
+            "panel_fallback": "simulated", "engineers_group": "mediacenter-engineers",
         ]
 
         for key in ConfigurationKey.all {
@@ -285,6 +289,7 @@ import Testing
             panel = gpio
             panel_board = /etc/mediacenter/board.conf
             panel_fallback = none
+            engineers_group = wheel
             """
         var configuration = Configuration()
         try configuration.apply(ConfigurationFile.parse(Array(text.utf8), path: "test.conf"))
@@ -310,6 +315,7 @@ import Testing
         #expect(configuration.panel == .gpio)
         #expect(configuration.panelBoard == "/etc/mediacenter/board.conf")
         #expect(configuration.panelFallback == PanelFallback.none)
+        #expect(configuration.engineersGroup == "wheel")
     }
 
     @Test func storageSCPSettingsComeFromTheKeys() throws {
