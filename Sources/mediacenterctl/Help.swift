@@ -166,8 +166,12 @@ func overallUsage() -> String {
 
 /// Formats the help of one command, within 80 columns.
 func commandUsage(_ command: CommandHelp) -> String {
-    var lines = command.synopsis.enumerated().map { index, synopsis in
-        (index == 0 ? "Usage: " : "       ") + "mediacenterctl [--data-dir DIR] " + synopsis
+    var lines = command.synopsis.enumerated().flatMap { index, synopsis in
+        let head = index == 0 ? "Usage: " : "       "
+        let wrapped = ConsoleText.wrap(
+            "mediacenterctl [--data-dir DIR] " + synopsis, width: ConsoleText.width - head.count,
+            indent: "    ")
+        return wrapped.enumerated().map { ($0.offset == 0 ? head : "       ") + $0.element }
     }
     lines.append("")
     lines += ConsoleText.wrap(command.details)
