@@ -47,34 +47,47 @@ public enum ConsoleText {
         return cut + String(repeating: " ", count: padding)
     }
 
-    /// Breaks `text` at spaces into lines of at most `width` columns. Lines after the first
-    /// start with `indent`. A word too long for a line of its own is cut with `…`.
+    /// Breaks `text` at spaces into lines of at most `width` columns. The first line keeps
+    /// the spaces `text` starts with, and the lines after it start with `indent`. A word
+    /// longer than a line, such as a long path, is broken into pieces that fill a line
+    /// each, so that none of it is lost.
     public static func wrap(_ text: String, width: Int = ConsoleText.width, indent: String = "")
         -> [String]
     {
         let clean = printable(text)
+        let leading = String(clean.prefix { $0 == " " })
         var lines: [String] = []
         var current = ""
         var currentWidth = 0
+        func room() -> Int {
+            max(1, width - displayWidth(lines.isEmpty ? leading : indent))
+        }
+        func finishLine() {
+            lines.append((lines.isEmpty ? leading : indent) + current)
+            current = ""
+            currentWidth = 0
+        }
+
         for word in clean.split(separator: " ", omittingEmptySubsequences: true) {
-            let prefix = lines.isEmpty ? "" : indent
-            let room = max(1, width - displayWidth(prefix))
             let wordWidth = displayWidth(String(word))
-            if current.isEmpty {
-                current = truncate(String(word), to: room)
-                currentWidth = displayWidth(current)
-            } else if currentWidth + 1 + wordWidth <= room {
-                current += " " + word
-                currentWidth += 1 + wordWidth
-            } else {
-                lines.append(prefix + current)
-                let nextRoom = max(1, width - displayWidth(indent))
-                current = truncate(String(word), to: nextRoom)
-                currentWidth = displayWidth(current)
+            if !current.isEmpty && currentWidth + 1 + wordWidth > room() {
+                finishLine()
+            }
+            if !current.isEmpty {
+                current += " "
+                currentWidth += 1
+            }
+            for character in word {
+                let columns = displayWidth(String(character))
+                if currentWidth + columns > room() && !current.isEmpty {
+                    finishLine()
+                }
+                current.append(character)
+                currentWidth += columns
             }
         }
         if !current.isEmpty || lines.isEmpty {
-            lines.append((lines.isEmpty ? "" : indent) + current)
+            finishLine()
         }
         return lines
     }

@@ -137,8 +137,7 @@ struct Renderer {
     private func discText(_ disc: DiscSummary) -> String {
         let profile = disc.profile.map { ", \($0)" } ?? ""
         let verified = disc.verified ? "verified" : "NOT verified"
-        return "disc \(disc.number) of \(disc.count) (\(verified)\(profile), "
-            + "\(ConsoleText.bytes(disc.bytes))): \(disc.path)"
+        return "disc \(disc.number) of \(disc.count) (\(verified)\(profile)): \(disc.path)"
     }
 
     // MARK: - Access list, panel

@@ -41,7 +41,8 @@ import Testing
             #expect(ConsoleText.displayWidth(line) <= 80, "\(line)")
         }
         #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("    ") })
-        #expect(lines.last?.hasSuffix("…") == true)
+        let xs = lines.joined().filter { $0 == "x" }.count
+        #expect(xs == 120)
     }
 
     @Test func fieldValueWrapsUnderItself() {
@@ -49,6 +50,15 @@ import Testing
 
         #expect(lines[0].hasPrefix("Queue" + String(repeating: " ", count: 13)))
         #expect(lines.dropFirst().allSatisfy { $0.hasPrefix(String(repeating: " ", count: 18)) })
+        #expect(lines.allSatisfy { ConsoleText.displayWidth($0) <= 80 })
+    }
+
+    @Test func leadingSpacesAreKept() {
+        let lines = ConsoleText.wrap("      disc 1 of 1: " + String(repeating: "/x", count: 50),
+            indent: "        ")
+
+        #expect(lines[0].hasPrefix("      disc 1"))
+        #expect(lines[1].hasPrefix("        /x"))
         #expect(lines.allSatisfy { ConsoleText.displayWidth($0) <= 80 })
     }
 
