@@ -20,8 +20,6 @@ extension ConfigurationFile {
             let oldValue = String(trimmed[trimmed.index(after: equals)...])
             let kept = removingTrailingComment(oldValue)
             let comment = String(oldValue.dropFirst(kept.count))
-            // The comment starts at "#"; the value before it ends in the space or tab that
-            // made the "#" a comment.
             lines[index] = indentation + assignment + (comment.isEmpty ? "" : " " + comment)
             return lines.joined(separator: "\n")
         }

@@ -7,7 +7,8 @@ import MediaCenterCore
 import MediaHardware
 import PatientStore
 
-/// What the field engineer's console commands read beyond the store and the job queue.
+/// The daemon's parts that the field engineer's console reads beyond the store and the
+/// job queue.
 public struct ConsoleContext: Sendable {
     /// The configuration the daemon runs with, and where each value came from.
     public var loaded: LoadedConfiguration
@@ -18,7 +19,7 @@ public struct ConsoleContext: Sendable {
     /// The spool folder, where `selftest` writes its test file.
     public var spoolDirectory: String
     public var startedAt: Date
-    /// Who may change the configuration and the access list.
+    /// The group check for changes to the configuration and the access list.
     public var authorization: EngineerAuthorization
 
     /// Makes the context of a daemon that started at `startedAt`.
@@ -56,7 +57,8 @@ extension ControlServer {
             return nil
         }
         logger.warning(
-            "console request refused: \(action) by user ID \(peer.userID)",
+            "console request rejected: \(action) by user ID \(peer.userID), who is not in "
+                + "the group \(authorization.groupName)",
             ["peer.uid": String(peer.userID), "peer.pid": String(peer.processID)])
         return .refusal(message)
     }

@@ -14,8 +14,8 @@ public final class ControlServer: Sendable {
     private let accessControl: AccessControl?
     /// The front panel that the `panel` and `press` commands use, or nil.
     let panel: PanelService?
-    /// What the console commands beyond jobs, burn, retry, aet and panel read, or nil,
-    /// which makes those commands fail.
+    /// The context of the console commands beyond jobs, burn, retry, aet and panel. Nil
+    /// makes those commands fail.
     let console: ConsoleContext?
     let status: @Sendable () -> [String: String]
     let logger = Logger(label: "control")

@@ -182,7 +182,7 @@ public struct LoadedConfiguration: Sendable, Equatable {
     public var configuration: Configuration
     /// The configuration file that was read; nil when there was none.
     public var filePath: String?
-    /// Where each key that is not at its default was set, by key name; the last setting
+    /// The source of each key that is not at its default, by key name. The last setting
     /// of a key wins, so an option shows over the file.
     public var sources: [String: ConfigurationSetting.Source]
     /// The file that `mediacenterctl config set` edits: the one given with `--config`, or

@@ -14,7 +14,7 @@ public protocol UserDatabase: Sendable {
 
 /// Decides which console requests the peer of the control socket may make. Changing the
 /// configuration or the access list needs root, the daemon's own user, or membership in
-/// the engineers' group; reading needs only access to the socket.
+/// the engineers' group. Reading needs only access to the socket.
 public struct EngineerAuthorization: Sendable {
     /// The group whose members may change settings, the key `engineers_group`.
     public let groupName: String

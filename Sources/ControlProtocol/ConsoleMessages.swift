@@ -22,9 +22,9 @@ public struct DriveSummary: Codable, Sendable, Equatable {
     public var name: String
     /// The loaded medium's type, such as `CD-R`, or nil when the drive was not inspected.
     public var media: String?
-    /// `empty`, `blank`, `written` or `unsuitable`; `in-use` while a job runs on the drive
-    /// (it is not inspected then, so that a write is not disturbed); `unknown` when the
-    /// inspection failed.
+    /// `empty`, `blank`, `written` or `unsuitable` as the drive reports it. `in-use` while
+    /// a job runs on the drive, which is then not inspected so that its write is not
+    /// disturbed. `unknown` when the inspection failed.
     public var status: String
     /// The medium's capacity in bytes, when known.
     public var capacityBytes: Int64?
@@ -49,7 +49,7 @@ public struct DriveSummary: Codable, Sendable, Equatable {
 /// The changer that loads the drives.
 public struct ChangerSummary: Codable, Sendable, Equatable {
     public var name: String
-    /// `simulated` or `manual`.
+    /// `simulated`, `manual`, or `changer` for another kind.
     public var kind: String
     /// For the simulated changer: the discs in each bin (`input`, `output`, `reject`),
     /// oldest first. The input bin lists only the media of the supply list that are still
@@ -118,7 +118,8 @@ public struct ConfigurationEntry: Codable, Sendable, Equatable {
     public var value: String
     /// `default`, `file` or `option`.
     public var source: String
-    /// Where a value from a file or an option was set: `FILE:LINE` or the option as typed.
+    /// The file and line (`FILE:LINE`) or the option, as typed, that set the value, or nil
+    /// for a default.
     public var origin: String?
 
     public init(key: String, value: String, source: String, origin: String?) {
@@ -164,7 +165,7 @@ public struct EventSummary: Codable, Sendable, Equatable {
 
 /// One step of `mediacenterctl selftest`.
 public struct SelftestStep: Codable, Sendable, Equatable {
-    /// What was checked, such as `led ready` or `drive virtual0`.
+    /// The checked part, such as `led ready` or `drive virtual0`.
     public var name: String
     /// `pass`, `fail` or `skip`.
     public var result: String

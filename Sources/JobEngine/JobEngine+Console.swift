@@ -9,7 +9,7 @@ struct JobCancelled: Error {
     var message: String
 }
 
-/// What a cancel request did.
+/// The result of a cancel request.
 public enum CancelOutcome: Sendable, Equatable {
     /// The queued job failed at once with the reason "cancelled from the console".
     case cancelledWhileQueued
@@ -63,7 +63,7 @@ extension JobEngine {
         return try body()
     }
 
-    /// Marks job `id` as the drive's current job, unless the console holds the drive.
+    /// Marks job `id` as the drive's current job, unless the console uses the drive.
     func claimDrive(for id: Int64) -> Bool {
         control.withLock { control in
             guard !control.heldByConsole else { return false }

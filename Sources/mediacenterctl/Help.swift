@@ -7,7 +7,7 @@ struct CommandHelp {
     var synopsis: [String]
     /// One line for the command list of `mediacenterctl --help`.
     var summary: String
-    /// What the command does, in sentences, wrapped when printed.
+    /// The command's description in sentences, wrapped when printed.
     var details: String
     /// Its options with what each sets.
     var options: [(String, String)] = []

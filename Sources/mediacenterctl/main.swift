@@ -149,7 +149,7 @@ case "status":
     if let report = response.report {
         if json { printJSON(report) } else { renderer.status(report) }
     } else {
-        // A daemon without the console context answers with its version and listener only.
+        // A daemon without the console context replies with its version and listener only.
         let status = response.status ?? [:]
         if json { printJSON(status) } else {
             for key in status.keys.sorted() { renderer.field(key, status[key] ?? "") }

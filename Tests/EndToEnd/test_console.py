@@ -111,7 +111,8 @@ class TestReadCommands:
         assert_fits_80_columns(text.stdout)
         assert_plain(text.stdout)
         assert text.stdout.startswith("Media Center ")
-        assert "virtual0" in text.stdout and "virtual1" in text.stdout
+        assert "virtual0" in text.stdout
+        assert "virtual1" in text.stdout
         assert "spool high-water mark 90%" in joined(text.stdout)
         assert report["listener"] == f"127.0.0.1:{daemon.port}"
         assert report["aeTitles"] == ["CDP_PRINTER"]
@@ -144,7 +145,8 @@ class TestReadCommands:
         assert [disc["verified"] for disc in full["discs"]] == [True]
         assert full["rejects"] == []
         assert f"Job {job['id']}: done" in text
-        assert "History:" in text and "verifying -> done" in text
+        assert "History:" in text
+        assert "verifying -> done" in text
         assert_fits_80_columns(text)
         assert status["queue"]["done"] == 1
         assert len(status["changer"]["bins"]["output"]) == 1
@@ -160,7 +162,8 @@ class TestReadCommands:
         drives = json.loads(daemon.ctl("drives", "--json").stdout)
 
         assert text.splitlines()[0].split() == ["DRIVE", "STATUS", "MEDIA", "CAPACITY", "JOB"]
-        assert "virtual0" in text and "idle" in text
+        assert "virtual0" in text
+        assert "idle" in text
         assert_fits_80_columns(text)
         assert [(drive["name"], drive["status"]) for drive in drives] == [
             ("virtual0", "blank"), ("virtual1", "blank")]
@@ -389,7 +392,7 @@ class TestPermissions:
             assert "needs membership in the group root" in refused.stderr
         assert "OTHER" not in {entry["aeTitle"] for entry in daemon.access_list()}
         assert "TESTSCU" in {entry["aeTitle"] for entry in daemon.access_list()}
-        assert daemon.log_lines("console request refused: aet add by user ID 65534")
+        assert daemon.log_lines("console request rejected: aet add by user ID 65534")
 
     def test_group_member_is_allowed(self, shared_daemon):
         daemon = shared_daemon("--engineers-group", "root")
