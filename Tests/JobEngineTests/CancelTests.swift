@@ -12,8 +12,8 @@ import Testing
 final class CancelGateDrive: DiscDrive {
     let name = "gated0"
     let inner = FailingDrive(name: "gated0")
-    /// Signalled when the first write begins.
-    let writing = DispatchSemaphore(value: 0)
+    /// Set when the first write begins.
+    let writing = Atomic(false)
     /// Opened by the test to let the first write finish.
     let gate = DispatchSemaphore(value: 0)
     let ejects = Mutex(0)
@@ -22,7 +22,7 @@ final class CancelGateDrive: DiscDrive {
 
     func write(directory: String, volumeID: String) throws -> DiscWriteResult {
         if inner.writeCount == 0 {
-            writing.signal()
+            writing.store(true, ordering: .releasing)
             gate.wait()
         }
         return try inner.write(directory: directory, volumeID: volumeID)
@@ -92,7 +92,10 @@ final class CancelGateDrive: DiscDrive {
         try queue.start()
         defer { queue.stop() }
         try queue.finishAll()
-        drive.writing.wait()
+        // Polled rather than waited for, so that no thread of the test pool blocks.
+        while !drive.writing.load(ordering: .acquiring) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
 
         let outcome = try queue.cancel(job: id)
         drive.gate.signal()
