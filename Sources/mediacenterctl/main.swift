@@ -68,6 +68,10 @@ func checkConfiguration(_ invocation: Invocation, renderer: Renderer) -> Never {
         path = response.configuration?.file ?? response.configuration?.editableFile
     }
     let file = path ?? Configuration.defaultFilePath
+    if invocation.positional.count == 1, !FileManager.default.fileExists(atPath: file) {
+        renderer.wrapped("No configuration file at \(file); the built-in defaults apply.")
+        exit(ExitCode.success.rawValue)
+    }
 
     struct CheckOutput: Encodable {
         var file: String

@@ -291,6 +291,13 @@ class TestConfiguration:
         checked = ctl_alone("config", "check", str(config))
         assert checked.returncode == 0, checked.stdout
 
+    def test_check_without_file_reads_daemon_file(self, configured):
+        daemon, config = configured
+
+        result = daemon.ctl("config", "check")
+
+        assert joined(result.stdout) == f"{config}: no errors; 2 keys set."
+
     def test_set_rejects_invalid_values(self, configured):
         daemon, config = configured
         before = config.read_text()
