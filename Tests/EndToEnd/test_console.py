@@ -417,3 +417,18 @@ class TestPermissions:
         assert result.returncode == 4
         assert "no-such-group-here" in result.stderr
         assert "does not exist" in result.stderr
+
+
+def test_completion_offers_drive_names(daemon):
+    script = (
+        f"source {Path(__file__).resolve().parents[2] / 'systemd/mediacenterctl.bash'}\n"
+        f"COMP_WORDS=(mediacenterctl --data-dir {daemon.data_dir} eject '')\n"
+        "COMP_CWORD=4\n"
+        "_mediacenterctl\n"
+        "echo \"${COMPREPLY[*]}\"\n")
+    environment = dict(os.environ, PATH=f"{daemon.bin}:{os.environ['PATH']}")
+
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                            timeout=30, env=environment)
+
+    assert result.stdout.strip() == "virtual0 virtual1 --help"
