@@ -107,21 +107,39 @@ extension ControlServer {
         return nil
     }
 
-    /// Reads the configuration file to edit; a missing file reads as empty, so `config
-    /// set` creates it.
+    /// Reads the configuration file to edit. A missing file reads as empty, so that
+    /// `config set` creates it.
     private func currentText(of path: String) throws -> String {
         var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+        guard stat(path, &info) == 0 else {
+            guard errno == ENOENT else {
+                throw ConfigurationError(problems: [
+                    "cannot read the configuration file \(path) (stat: "
+                        + "\(String(cString: strerror(errno)))); check its folder's permissions"
+                ])
+            }
+            return ""
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
             throw ConfigurationError(problems: [
                 "the daemon's configuration \(path) is not a regular file, so config set "
                     + "cannot change it; start mediacenterd with --config FILE"
             ])
         }
-        guard let settings = try ConfigurationFile.read(path, missingIsFine: true) else {
-            return ""
+        guard info.st_size <= ConfigurationFile.maxSize,
+            let data = FileManager.default.contents(atPath: path)
+        else {
+            throw ConfigurationError(problems: [
+                "cannot read the configuration file \(path); make it readable by the "
+                    + "daemon's user and at most \(ConfigurationFile.maxSize / 1024) KiB long"
+            ])
         }
-        _ = settings
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        return String(decoding: data, as: UTF8.self)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(problems: [
+                "the configuration file \(path) is not valid UTF-8, so config set leaves it "
+                    + "alone; see mediacenterctl config check \(path)"
+            ])
+        }
+        return text
     }
 }
