@@ -198,6 +198,7 @@ extension ControlServer {
                     ejected.append(drive.name)
                 }
             } catch {
+                logger.error("eject from the console failed: \(error)", ["drive.name": drive.name])
                 return .failure("the eject of \(drive.name) failed: \(error)")
             }
         }
