@@ -33,7 +33,8 @@ extension ControlServer {
             return .failure("config set needs a key and a value")
         }
         guard let key = ConfigurationKey.named(name) else {
-            let suggestion = closestMatch(to: name, among: ConfigurationKey.all.map(\.name))
+            let suggestion =
+                closestMatch(to: name, among: ConfigurationKey.all.map(\.name))
                 .map { "did you mean \"\($0)\"? " } ?? ""
             return .failure(
                 "unknown key \(String(reflecting: name)); \(suggestion)mediacenterctl config "
@@ -74,7 +75,8 @@ extension ControlServer {
             "Set \(key.name) = \(value) in \(path). The change takes effect at the next "
             + "restart (systemctl restart mediacenterd) or reload."
         if case .option(let option) = loaded.sources[key.name] {
-            message += " Note: the daemon was started with the option \(option), which "
+            message +=
+                " Note: the daemon was started with the option \(option), which "
                 + "overrides the file."
         }
         return ControlResponse(ok: true, message: message)

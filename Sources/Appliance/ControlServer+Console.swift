@@ -126,10 +126,12 @@ extension ControlServer {
         let message: String
         switch try engine.cancel(job: id) {
         case .cancelledWhileQueued:
-            message = "Job \(id) was queued and is cancelled; mediacenterctl retry \(id) "
+            message =
+                "Job \(id) was queued and is cancelled; mediacenterctl retry \(id) "
                 + "queues it again."
         case .stopping(let drive):
-            message = "Job \(id) stops on \(drive) before its next disc or write; discs "
+            message =
+                "Job \(id) stops on \(drive) before its next disc or write; discs "
                 + "verified so far are kept. mediacenterctl job \(id) shows when it has "
                 + "stopped."
         case .notCancellable(let state):
@@ -155,7 +157,8 @@ extension ControlServer {
                 return DriveSummary(name: drive.name, media: nil, status: "in-use", job: job)
             }
             return engine.whileIdle { inspect(drive) }
-                ?? DriveSummary(name: drive.name, media: nil, status: "in-use", job: engine.currentJob)
+                ?? DriveSummary(
+                    name: drive.name, media: nil, status: "in-use", job: engine.currentJob)
         }
     }
 
@@ -257,14 +260,21 @@ extension ControlServer {
     private func recentEvents(limit: Int) throws -> [EventSummary] {
         let timestamps = ISO8601DateFormatter()
         var events = try store.recentEvents(limit: limit).map {
-            (at: $0.at, summary: EventSummary(
-                at: timestamps.string(from: $0.at), kind: $0.kind.rawValue, job: $0.collectionID,
-                text: $0.text))
+            (
+                at: $0.at,
+                summary: EventSummary(
+                    at: timestamps.string(from: $0.at), kind: $0.kind.rawValue,
+                    job: $0.collectionID,
+                    text: $0.text)
+            )
         }
         events += Logger.recentProblems.suffix(limit).map {
-            (at: $0.at, summary: EventSummary(
-                at: timestamps.string(from: $0.at), kind: $0.level.description, job: nil,
-                text: "\($0.label): \($0.text)"))
+            (
+                at: $0.at,
+                summary: EventSummary(
+                    at: timestamps.string(from: $0.at), kind: $0.level.description, job: nil,
+                    text: "\($0.label): \($0.text)")
+            )
         }
         let sorted = events.enumerated().sorted {
             ($0.element.at, $0.offset) < ($1.element.at, $1.offset)

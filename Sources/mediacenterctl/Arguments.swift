@@ -147,7 +147,8 @@ func makeRequest(_ invocation: Invocation, _ command: CommandHelp) throws -> Con
             command: command.name, job: try jobNumber(words, command: command.name))
     case "eject":
         guard words.count <= 1 else {
-            throw UsageError(message: "eject takes at most one drive name; see mediacenterctl drives")
+            throw UsageError(
+                message: "eject takes at most one drive name; see mediacenterctl drives")
         }
         return ControlRequest(command: "eject", drive: words.first)
     case "burn":
@@ -177,7 +178,8 @@ private func accessListRequest(_ invocation: Invocation) throws -> ControlReques
     let words = invocation.positional
     let addOnly = ["--port", "--description"]
     if words.first != "add", let option = invocation.optionsGiven.first(where: addOnly.contains) {
-        throw UsageError(message: "\(option) applies only to aet add; see mediacenterctl aet --help")
+        throw UsageError(
+            message: "\(option) applies only to aet add; see mediacenterctl aet --help")
     }
     switch (words.first, words.count) {
     case ("list", 1):

@@ -32,7 +32,8 @@ struct Renderer {
             "Media Center \(report.version), up "
                 + "\(ConsoleText.duration(seconds: report.uptimeSeconds)) since "
                 + report.startedAt)
-        field("Listener", "\(report.listener), AE titles " + report.aeTitles.joined(separator: ", "))
+        field(
+            "Listener", "\(report.listener), AE titles " + report.aeTitles.joined(separator: ", "))
         field("Data directory", report.dataDirectory)
         field(
             "Disk",
@@ -51,9 +52,14 @@ struct Renderer {
             var text = "\(changer.name) (\(changer.kind))"
             if let bins = changer.bins {
                 let input = bins["input"] ?? []
-                text += "; input: " + (input.isEmpty ? "good blanks" : input.joined(separator: ", ")
-                    + ", then good blanks")
-                text += "; output: \(bins["output"]?.count ?? 0) discs; reject: "
+                text +=
+                    "; input: "
+                    + (input.isEmpty
+                        ? "good blanks"
+                        : input.joined(separator: ", ")
+                            + ", then good blanks")
+                text +=
+                    "; output: \(bins["output"]?.count ?? 0) discs; reject: "
                     + "\(bins["reject"]?.count ?? 0) discs"
             }
             field("Changer", text)
@@ -105,7 +111,9 @@ struct Renderer {
             if let error = job.error { wrapped("      error: " + error, indent: "        ") }
             for disc in job.discs { wrapped("      " + discText(disc), indent: "        ") }
             for reject in job.rejects {
-                wrapped("      rejected for disc \(reject.number): \(reject.reason)", indent: "        ")
+                wrapped(
+                    "      rejected for disc \(reject.number): \(reject.reason)", indent: "        "
+                )
             }
         }
     }
@@ -202,7 +210,8 @@ struct Renderer {
         }
         for event in events {
             let job = event.job.map { "job \($0) " } ?? ""
-            let kind = event.kind == "error" || event.kind == "warning"
+            let kind =
+                event.kind == "error" || event.kind == "warning"
                 ? style.paint(event.kind, event.kind == "error" ? .red : .yellow) : event.kind
             let text = "\(event.at) \(kind) \(job)\(event.text)"
             for part in ConsoleText.wrap(text, indent: "    ") { line(part) }

@@ -116,7 +116,9 @@ guard let name = invocation.command else {
     fail("no command given; see mediacenterctl --help", .usage)
 }
 if name == "help" {
-    if let topic = invocation.positional.first, let command = commands.first(where: { $0.name == topic }) {
+    if let topic = invocation.positional.first,
+        let command = commands.first(where: { $0.name == topic })
+    {
         print(commandUsage(command))
     } else {
         print(overallUsage())
@@ -155,7 +157,9 @@ case "status":
     } else {
         // A daemon without the console context replies with its version and listener only.
         let status = response.status ?? [:]
-        if json { printJSON(status) } else {
+        if json {
+            printJSON(status)
+        } else {
             for key in status.keys.sorted() { renderer.field(key, status[key] ?? "") }
         }
     }
@@ -171,7 +175,8 @@ case "burn", "retry":
     let queued = response.queued ?? []
     print(
         queued.isEmpty
-            ? "Nothing to burn." : "Queued jobs: " + queued.map(String.init).joined(separator: ", "))
+            ? "Nothing to burn." : "Queued jobs: " + queued.map(String.init).joined(separator: ", ")
+    )
 case "cancel", "eject", "config-set":
     renderer.wrapped(response.message ?? "Done.")
 case "config-show":

@@ -54,7 +54,8 @@ import Testing
     }
 
     @Test func leadingSpacesAreKept() {
-        let lines = ConsoleText.wrap("      disc 1 of 1: " + String(repeating: "/x", count: 50),
+        let lines = ConsoleText.wrap(
+            "      disc 1 of 1: " + String(repeating: "/x", count: 50),
             indent: "        ")
 
         #expect(lines[0].hasPrefix("      disc 1"))
