@@ -82,10 +82,11 @@ let package = Package(
         .executableTarget(name: "mediacenterd", dependencies: ["Appliance"]),
         .executableTarget(
             name: "mediacenterctl",
-            dependencies: ["ControlProtocol", "MediaCenterCore"]),
+            dependencies: ["Appliance", "ControlProtocol", "MediaCenterCore"]),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaCenterCoreTests", dependencies: ["MediaCenterCore"]),
+        .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
         .testTarget(name: "DicomNetworkTests", dependencies: ["DicomNetwork", "CDCMTK", "TestSupport"]),
         .testTarget(name: "PatientStoreTests", dependencies: ["PatientStore", "TestSupport"]),
         .testTarget(

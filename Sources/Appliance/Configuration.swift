@@ -107,6 +107,9 @@ public struct Configuration: Sendable, Equatable {
     public var panelBoard = ""
     /// The daemon's reaction when the GPIO panel cannot be opened.
     public var panelFallback = PanelFallback.simulated
+    /// The group whose members may change the configuration and the access list from the
+    /// console; root and the daemon's own user always may.
+    public var engineersGroup = "mediacenter-engineers"
 
     /// Makes the built-in defaults.
     public init() {}

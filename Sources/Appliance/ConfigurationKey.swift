@@ -321,6 +321,7 @@ extension ConfigurationKey {
         scsiChangerOutput,
         scsiChangerReject,
         scsiChangerDrives,
+        engineersGroup,
     ]
 
     /// Makes a key whose value is a whole number in `range`.

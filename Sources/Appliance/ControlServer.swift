@@ -9,13 +9,16 @@ import Synchronization
 /// connection, on a thread of its own.
 public final class ControlServer: Sendable {
     private let path: String
-    private let store: PatientStore
-    private let engine: JobQueue
+    let store: PatientStore
+    let engine: JobQueue
     private let accessControl: AccessControl?
     /// The front panel that the `panel` and `press` commands use, or nil.
     let panel: PanelService?
-    private let status: @Sendable () -> [String: String]
-    private let logger = Logger(label: "control")
+    /// The context of the console commands beyond jobs, burn, retry, aet and panel. Nil
+    /// makes those commands fail.
+    let console: ConsoleContext?
+    let status: @Sendable () -> [String: String]
+    let logger = Logger(label: "control")
     private let listener = Mutex<UnixSocket?>(nil)
     private let stopped = DispatchSemaphore(value: 0)
 
@@ -24,9 +27,10 @@ public final class ControlServer: Sendable {
     public init(
         path: String, store: PatientStore, engine: JobQueue,
         accessControl: AccessControl? = nil, panel: PanelService? = nil,
-        status: @escaping @Sendable () -> [String: String]
+        console: ConsoleContext? = nil, status: @escaping @Sendable () -> [String: String]
     ) {
         self.panel = panel
+        self.console = console
         self.path = path
         self.store = store
         self.engine = engine
@@ -67,9 +71,10 @@ public final class ControlServer: Sendable {
         client.setTimeout(seconds: 5)
         let response: ControlResponse
         do {
+            let peer = try? client.peerCredentials()
             let bytes = try client.receiveAll(limit: 1 << 20)
             let request = try JSONDecoder().decode(ControlRequest.self, from: Data(bytes))
-            response = respond(to: request)
+            response = refusal(of: request, peer: peer) ?? respond(to: request)
         } catch let error as DecodingError {
             response = .failure("the request is not valid JSON for this daemon: \(error)")
         } catch {
@@ -86,7 +91,7 @@ public final class ControlServer: Sendable {
         client.close()
     }
 
-    /// Carries out one request.
+    /// Carries out one request; the caller has checked that its peer may make it.
     func respond(to request: ControlRequest) -> ControlResponse {
         do {
             switch request.command {
@@ -118,8 +123,11 @@ public final class ControlServer: Sendable {
                             + "see mediacenterctl jobs")
                 }
                 return ControlResponse(ok: true, queued: [job])
-            case "status":
+            case "status" where console == nil:
                 return ControlResponse(ok: true, status: status())
+            case "status", "job", "cancel", "drives", "eject", "config-show", "config-set",
+                "log", "selftest":
+                return try respondToConsole(request)
             case "aet-list", "aet-add", "aet-remove":
                 return try respondToAccessList(request)
             case "panel", "press":

@@ -64,7 +64,8 @@ public enum Daemon {
         signal(SIGPIPE, SIG_IGN)
 
         do {
-            let running = try start(configuration, options: options, logger: logger)
+            let running = try start(
+                configuration, options: options, loaded: loaded, logger: logger)
             Watchdog.startIfEnabled(logger: logger)
             waitForStop(signals, reloader: running.reloader, logger: logger)
             _ = sd_notify(0, "STOPPING=1")
@@ -99,7 +100,8 @@ public enum Daemon {
     }
 
     private static func start(
-        _ configuration: Configuration, options: DaemonOptions, logger: Logger
+        _ configuration: Configuration, options: DaemonOptions, loaded: LoadedConfiguration,
+        logger: Logger
     ) throws -> Running {
         let viewer = try configuration.checkViewer()
         let data = configuration.dataDirectory
@@ -163,9 +165,14 @@ public enum Daemon {
 
         let listener = "\(configuration.bindAddress):\(configuration.port)"
         let aeTitles = configuration.aeTitles.joined(separator: ",")
+        // The field engineer's console: status, drives, cancel, eject, config, log, selftest.
+        let console = ConsoleContext(
+            loaded: loaded, drives: { setup.drives }, changer: setup.changer,
+            spoolDirectory: spool.root,
+            authorization: EngineerAuthorization(groupName: configuration.engineersGroup))
         let control = ControlServer(
             path: data + "/" + controlSocketName, store: store, engine: engine,
-            accessControl: accessControl, panel: panel,
+            accessControl: accessControl, panel: panel, console: console,
             status: {
                 [
                     "version": ImplementationIdentity.productVersion,

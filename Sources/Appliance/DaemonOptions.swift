@@ -102,8 +102,13 @@ public struct DaemonOptions: Sendable, Equatable {
         try configuration.apply(settings)
         try configuration.checkKeysAgree()
         try configuration.checkCombinations()
+        var sources: [String: ConfigurationSetting.Source] = [:]
+        for setting in (fileSettings ?? []) + settings {
+            sources[setting.key.name] = setting.source
+        }
         return LoadedConfiguration(
-            configuration: configuration, filePath: fileSettings == nil ? nil : path)
+            configuration: configuration, filePath: fileSettings == nil ? nil : path,
+            sources: sources, editablePath: path)
     }
 
     /// The usage text of `mediacenterd --help`, with one entry per configuration key.
@@ -182,10 +187,22 @@ public struct LoadedConfiguration: Sendable, Equatable {
     public var configuration: Configuration
     /// The configuration file that was read; nil when there was none.
     public var filePath: String?
+    /// The source of each key that is not at its default, by key name. The last setting
+    /// of a key wins, so an option shows over the file.
+    public var sources: [String: ConfigurationSetting.Source]
+    /// The file that `mediacenterctl config set` edits: the one given with `--config`, or
+    /// the default path, which it creates when missing.
+    public var editablePath: String
 
     /// Makes a loaded configuration.
-    public init(configuration: Configuration, filePath: String?) {
+    public init(
+        configuration: Configuration, filePath: String?,
+        sources: [String: ConfigurationSetting.Source] = [:],
+        editablePath: String = Configuration.defaultFilePath
+    ) {
         self.configuration = configuration
         self.filePath = filePath
+        self.sources = sources
+        self.editablePath = editablePath
     }
 }

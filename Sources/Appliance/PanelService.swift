@@ -32,6 +32,8 @@ public final class PanelService: Sendable {
         /// Refresh failures in a row, so that a broken database is logged once and then
         /// every 100 refreshes.
         var failures = 0
+        /// Whether `walkLEDs` owns the LEDs, so that refreshes leave them alone.
+        var walking = false
     }
 
     private let control = Mutex(Control())
@@ -151,6 +153,26 @@ public final class PanelService: Sendable {
             "panel button \(press) pressed on the console: \(outcome.message)",
             ["panel.button": press.button.name])
         return outcome
+    }
+
+    /// Lights each LED alone for `step`, in panel order, for a self-test that a person
+    /// watches, then shows the appliance's state again.
+    /// - Returns: each LED and whether the panel showed it alone once the step ended.
+    public func walkLEDs(step: Duration = .milliseconds(300)) -> [(led: PanelLED, shown: Bool)] {
+        control.withLock { $0.walking = true }
+        var results: [(led: PanelLED, shown: Bool)] = []
+        for led in PanelLED.allCases {
+            let alone = PanelLights(
+                ready: led == .ready ? .on : .off, busy: led == .busy ? .on : .off,
+                error: led == .error ? .on : .off, mediaNeeded: led == .mediaNeeded ? .on : .off)
+            panel.show(alone)
+            let (seconds, attoseconds) = step.components
+            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+            results.append((led, panel.lights == alone))
+        }
+        control.withLock { $0.walking = false }
+        refreshQuietly()
+        return results
     }
 
     // MARK: - Buttons
@@ -282,6 +304,7 @@ public final class PanelService: Sendable {
     }
 
     private func refreshQuietly() {
+        guard !control.withLock({ $0.walking }) else { return }
         do {
             try refresh()
             control.withLock { $0.failures = 0 }

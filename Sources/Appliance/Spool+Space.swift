@@ -30,14 +30,21 @@ public struct FileSystemSpace: Sendable, Equatable {
     }
 }
 
-extension Spool {
-    /// Measures the spool's file system with `statvfs(3)`, or returns nil when that fails.
-    public func fileSystemSpace() -> FileSystemSpace? {
+extension FileSystemSpace {
+    /// Measures the file system of `path` with `statvfs(3)`, or returns nil when that fails.
+    public static func measure(path: String) -> FileSystemSpace? {
         var info = statvfs()
-        guard statvfs(root, &info) == 0 else { return nil }
+        guard statvfs(path, &info) == 0 else { return nil }
         let block = Int64(info.f_frsize)
         return FileSystemSpace(
             usedBytes: (Int64(info.f_blocks) - Int64(info.f_bfree)) * block,
             availableBytes: Int64(info.f_bavail) * block)
+    }
+}
+
+extension Spool {
+    /// Measures the spool's file system with `statvfs(3)`, or returns nil when that fails.
+    public func fileSystemSpace() -> FileSystemSpace? {
+        FileSystemSpace.measure(path: root)
     }
 }

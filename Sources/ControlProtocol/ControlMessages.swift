@@ -3,13 +3,22 @@ import MediaCenterCore
 
 /// A request from `mediacenterctl` to the daemon: one JSON object per connection.
 public struct ControlRequest: Codable, Sendable, Equatable {
-    /// The command: `jobs`, `burn`, `retry`, `status`, `aet-list`, `aet-add`,
-    /// `aet-remove`, `panel` or `press`.
+    /// The command: `jobs`, `job`, `burn`, `retry`, `cancel`, `eject`, `drives`, `status`,
+    /// `aet-list`, `aet-add`, `aet-remove`, `config-show`, `config-set`, `log`, `selftest`,
+    /// `panel` or `press`.
     public var command: String
     /// For `aet-add` and `aet-remove`: the remote AE; `aet-remove` uses its title only.
     public var remoteAE: RemoteAE?
-    /// For `retry`: the job to queue again.
+    /// For `retry`, `job` and `cancel`: the job it acts on.
     public var job: Int64?
+    /// For `eject`: the drive to open, or nil for every idle drive.
+    public var drive: String?
+    /// For `config-set`: the configuration key.
+    public var key: String?
+    /// For `config-set`: the new value, as the configuration file takes it.
+    public var value: String?
+    /// For `log`: the maximum number of events to return.
+    public var lines: Int?
     /// For `burn`: the Patient ID whose collections to finish.
     public var patientID: String?
     /// For `burn`: finish every receiving collection.
@@ -21,9 +30,14 @@ public struct ControlRequest: Codable, Sendable, Equatable {
 
     public init(
         command: String, patientID: String? = nil, all: Bool? = nil, job: Int64? = nil,
-        remoteAE: RemoteAE? = nil, button: String? = nil, long: Bool? = nil
+        remoteAE: RemoteAE? = nil, button: String? = nil, long: Bool? = nil,
+        drive: String? = nil, key: String? = nil, value: String? = nil, lines: Int? = nil
     ) {
         self.command = command
+        self.drive = drive
+        self.key = key
+        self.value = value
+        self.lines = lines
         self.button = button
         self.long = long
         self.remoteAE = remoteAE
@@ -100,6 +114,8 @@ public struct JobSummary: Codable, Sendable, Equatable {
     public var error: String?
     public var createdAt: String
     public var updatedAt: String
+    /// The state changes of the job, oldest first; only the `job` command fills it in.
+    public var history: [TransitionSummary]?
 
     public init(
         id: Int64, patientName: String, patientID: String, patientIDGenerated: Bool,
@@ -137,8 +153,22 @@ public struct ControlResponse: Codable, Sendable {
     public var accessControl: Bool?
     /// For `panel` and `press`: the front panel's LEDs and the state they show.
     public var panel: PanelSummary?
-    /// For `press`: what the press did.
+    /// For `press`, `cancel`, `eject` and `config-set`: what the command did.
     public var message: String?
+    /// Whether the daemon rejected the request because the peer's user may not make it.
+    public var refused: Bool?
+    /// For `status`: the appliance's state.
+    public var report: StatusReport?
+    /// For `job`: the one job, with its state history.
+    public var job: JobSummary?
+    /// For `drives` and `eject`: each drive with its medium and activity.
+    public var drives: [DriveSummary]?
+    /// For `config-show`: every key with its value and source.
+    public var configuration: ConfigurationReport?
+    /// For `log`: recent events, oldest first.
+    public var events: [EventSummary]?
+    /// For `selftest`: each step and its result.
+    public var selftest: [SelftestStep]?
 
     public init(
         ok: Bool, error: String? = nil, jobs: [JobSummary]? = nil, queued: [Int64]? = nil,
@@ -159,6 +189,13 @@ public struct ControlResponse: Codable, Sendable {
     /// Makes a failed reply with `message`.
     public static func failure(_ message: String) -> ControlResponse {
         ControlResponse(ok: false, error: message)
+    }
+
+    /// Makes the reply to a request that the peer's user is not allowed to make.
+    public static func refusal(_ message: String) -> ControlResponse {
+        var response = ControlResponse(ok: false, error: message)
+        response.refused = true
+        return response
     }
 }
 

@@ -69,6 +69,23 @@ public final class UnixSocket: Sendable {
         }
     }
 
+    /// Reads the connected peer's process, user and group IDs with `getsockopt(2)` and
+    /// `SO_PEERCRED`. The kernel records them when the peer connects, so the peer cannot
+    /// forge them.
+    public func peerCredentials() throws -> PeerCredentials {
+        // struct ucred of <sys/socket.h>, which Glibc hides without _GNU_SOURCE: three
+        // 32-bit fields without padding.
+        var credentials = (pid: pid_t(0), uid: uid_t(0), gid: gid_t(0))
+        var size = socklen_t(MemoryLayout.size(ofValue: credentials))
+        guard getsockopt(descriptor, SOL_SOCKET, SO_PEERCRED, &credentials, &size) == 0 else {
+            throw MediaCenterError.fromErrno(
+                .ioFailure, "cannot read the control socket peer's credentials",
+                call: "getsockopt")
+        }
+        return PeerCredentials(
+            processID: credentials.pid, userID: credentials.uid, groupID: credentials.gid)
+    }
+
     /// Limits each later send and receive to `seconds` with `SO_SNDTIMEO` and
     /// `SO_RCVTIMEO`, so a peer that stops talking cannot block the other side for long.
     public func setTimeout(seconds: Int) {
@@ -149,5 +166,19 @@ public final class UnixSocket: Sendable {
         try withUnsafePointer(to: &address) {
             try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, length) }
         }
+    }
+}
+
+/// The process, user and group IDs of a Unix socket's peer, as the kernel recorded them.
+public struct PeerCredentials: Sendable, Equatable {
+    public var processID: pid_t
+    public var userID: uid_t
+    /// The peer's primary group when it connected.
+    public var groupID: gid_t
+
+    public init(processID: pid_t, userID: uid_t, groupID: gid_t) {
+        self.processID = processID
+        self.userID = userID
+        self.groupID = groupID
     }
 }

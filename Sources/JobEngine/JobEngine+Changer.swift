@@ -124,6 +124,7 @@ extension JobEngine {
                 from: changer, number: disc.number, imageBytes: imageBytes,
                 profile: disc.profile, collection: id, rejects: &rejects)
 
+            try checkCancelRequest(id)
             var written: DiscWriteResult
             do {
                 written = try drive.write(directory: folder, volumeID: volume)

@@ -65,15 +65,21 @@ public final class JobEngine: Sendable {
     private let settings: Mutex<JobEngineConfiguration>
     let logger: Logger
 
-    private struct Control {
+    struct Control {
         var running = false
         var stopRequested = false
         var wakeRequested = false
         /// Whether the log says that the drive is gone.
         var driveMissingLogged = false
+        /// The job that runs on the drive now.
+        var currentJob: Int64?
+        /// Whether the console asked to cancel `currentJob`.
+        var cancelRequested = false
+        /// Whether the console uses the idle drive, so that no job may start on it.
+        var heldByConsole = false
     }
 
-    private let control = Mutex(Control())
+    let control = Mutex(Control())
     private let signal = NSCondition()
     private let stopped = DispatchSemaphore(value: 0)
 
@@ -208,7 +214,10 @@ public final class JobEngine: Sendable {
                 let idle = try store.receivingCollectionIDs(idleSince: cutoff)
                 try queue(idle, reason: "no instance for \(Int(configuration.completionTimeout)) s")
 
-                if isDriveReady(), let next = try store.collectionIDs(in: .queued).first {
+                if isDriveReady(), let next = try store.collectionIDs(in: .queued).first,
+                    claimDrive(for: next)
+                {
+                    defer { releaseDrive() }
                     try runJob(next)
                     failures = 0
                     continue
@@ -321,6 +330,7 @@ public final class JobEngine: Sendable {
             let kept = try keptDiscNumbers(discs, collection: id)
 
             for disc in discs {
+                try checkCancelRequest(id)
                 if kept.contains(disc.number) {
                     logger.info(
                         "disc \(disc.number) of \(disc.count) was verified by an earlier run; "
@@ -349,6 +359,12 @@ public final class JobEngine: Sendable {
             let reason = count == 1 ? "disc 1 of 1 verified" : "all \(count) discs verified"
             try store.transition(collection: id, from: .verifying, to: .done, reason: reason)
             logger.notice("job done", fields.merging(["disc.count": String(count)]) { $1 })
+        } catch let cancel as JobCancelled {
+            logger.notice("job cancelled: \(cancel.message)", fields)
+            _ = try? store.transition(
+                collection: id, from: state, to: .failed, reason: JobCancelled.reason,
+                failureReason: JobCancelled.reason)
+            unloadAfterFailure(reason: JobCancelled.reason)
         } catch where driveWentAway(since: presenceMark) {
             handOver(id, from: state, discInProgress: current, error: error)
         } catch where control.withLock({ $0.stopRequested }) {
@@ -412,6 +428,7 @@ public final class JobEngine: Sendable {
                     + "retry")
         }
 
+        try checkCancelRequest(id)
         var written = try drive.write(directory: folder, volumeID: volume)
         written.profile = disc.profile
         logger.info(

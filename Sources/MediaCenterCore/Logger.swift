@@ -74,7 +74,9 @@ public struct Logger: Sendable {
     public func log(
         _ level: LogLevel, _ message: @autoclosure () -> String, _ metadata: LogMetadata
     ) {
-        guard Logger.isEnabled(level) else { return }
+        guard Logger.isEnabled(level) || level.rawValue <= LogLevel.warning.rawValue else {
+            return
+        }
         // Messages of other libraries (DCMTK's condition texts) may span lines, and a value
         // received over DICOM may hold any byte. Each entry stays on one line, so control
         // characters become spaces.
@@ -82,6 +84,8 @@ public struct Logger: Sendable {
         let fields = metadata.sorted { $0.key < $1.key }.map {
             (key: $0.key, value: Logger.singleLine($0.value))
         }
+        Logger.keepIfProblem(level, label: label, text, fields)
+        guard Logger.isEnabled(level) else { return }
 
         if Logger.toJournal {
             sendToJournal(level, text, fields)

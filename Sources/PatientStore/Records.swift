@@ -16,13 +16,13 @@ public enum CollectionState: String, Sendable, Codable, CaseIterable {
     case failed
 
     /// Whether a collection may move from this state to `next`. A failed collection may be
-    /// queued again for a retry.
+    /// queued again for a retry, and a queued one fails when the console cancels it.
     public func allowsTransition(to next: CollectionState) -> Bool {
         switch (self, next) {
         case (.receiving, .queued), (.queued, .burning), (.burning, .verifying),
             (.burning, .failed), (.verifying, .done), (.verifying, .failed),
             (.verifying, .burning), (.failed, .queued), (.burning, .queued),
-            (.verifying, .queued):
+            (.verifying, .queued), (.queued, .failed):
             true
         default:
             false

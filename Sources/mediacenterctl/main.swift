@@ -2,257 +2,194 @@
 // control socket in the data directory.
 //
 // Exit codes: 0 success, 1 the daemon reported a failure, 2 invalid command line,
-// 3 the daemon could not be reached.
+// 3 the daemon could not be reached, 4 permission refused.
 
+import Appliance
 import ControlProtocol
 import Foundation
+import Glibc
 import MediaCenterCore
 
-let usage = """
-    Usage: mediacenterctl [--data-dir DIR] COMMAND [options]
-
-    Commands:
-      jobs [--json]                  list patient collections and their discs
-      burn --patient-id ID           finish the receiving collections of a patient now
-      burn --all                     finish every receiving collection now
-      retry JOB                      queue a failed job again, after its cause is fixed
-      status [--json]                show the daemon's version and listener
-      aet list [--json]              show the access list of remote AEs
-      aet add AET HOST [--port N] [--description TEXT]
-                                     allow calling AE title AET from HOST: an IPv4 or
-                                     IPv6 address, a subnet such as 10.1.2.0/24, or a
-                                     host name; N is the port it accepts associations on
-      aet remove AET                 take AET off the access list
-      panel [--json]                 show the front panel's LEDs: on, off or blinking
-      press burn|eject|cancel [--long] [--json]
-                                     press a front panel button; burn finishes every
-                                     receiving collection, eject opens an idle drive,
-                                     cancel --long acknowledges a failed job
-
-    Options:
-      --data-dir DIR                 the daemon's data directory (default /var/lib/mediacenter)
-      --help                         show this text
-
-    Exit codes: 0 success, 1 the daemon reported a failure, 2 invalid command line,
-    3 the daemon could not be reached.
-    """
-
-func fail(_ message: String, code: Int32) -> Never {
-    FileHandle.standardError.write(Data("mediacenterctl: \(message)\n".utf8))
-    exit(code)
+/// The exit codes, as `--help` lists them.
+enum ExitCode: Int32 {
+    case success = 0
+    case daemonFailure = 1
+    case usage = 2
+    case unreachable = 3
+    case refused = 4
 }
 
-var arguments = CommandLine.arguments.dropFirst()
-var dataDirectory = "/var/lib/mediacenter"
-var command: String?
-var json = false
-var patientID: String?
-var all = false
-var job: Int64?
-var positional: [String] = []
-var port: Int?
-var aeDescription = ""
-var button: String?
-var long = false
-
-while let argument = arguments.popFirst() {
-    switch argument {
-    case "--help", "-h":
-        print(usage)
-        exit(0)
-    case "--data-dir":
-        guard let value = arguments.popFirst() else {
-            fail("missing value for --data-dir", code: 2)
-        }
-        dataDirectory = value
-    case "--json":
-        json = true
-    case "--patient-id":
-        guard let value = arguments.popFirst() else {
-            fail("missing value for --patient-id", code: 2)
-        }
-        patientID = value
-    case "--all":
-        all = true
-    case "--port":
-        guard let value = arguments.popFirst(), let number = Int(value),
-            (1...65535).contains(number)
-        else {
-            fail("--port needs a port number from 1 to 65535", code: 2)
-        }
-        port = number
-    case "--description":
-        guard let value = arguments.popFirst() else {
-            fail("missing value for --description", code: 2)
-        }
-        aeDescription = value
-    case "--long":
-        long = true
-    case "aet" where command == nil:
-        command = argument
-    case "jobs", "burn", "status", "retry", "panel", "press":
-        guard command == nil else { fail("only one command at a time; see --help", code: 2) }
-        command = argument
-        if argument == "press" {
-            let buttons = ["burn", "eject", "cancel"]
-            guard let value = arguments.popFirst(), buttons.contains(value) else {
-                fail("press needs a button: burn, eject or cancel", code: 2)
-            }
-            button = value
-        }
-        if argument == "retry" {
-            guard let value = arguments.popFirst(), let number = Int64(value) else {
-                fail("retry needs a job number, as mediacenterctl jobs lists it", code: 2)
-            }
-            job = number
-        }
-    default:
-        guard command == "aet", !argument.hasPrefix("--") else {
-            fail("unknown argument '\(argument)'; see mediacenterctl --help", code: 2)
-        }
-        positional.append(argument)
+func fail(_ message: String, _ code: ExitCode) -> Never {
+    let lines = message.split(separator: "\n", omittingEmptySubsequences: false).flatMap {
+        ConsoleText.wrap("mediacenterctl: " + String($0), indent: "  ")
     }
+    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    exit(code.rawValue)
 }
 
-guard let command else { fail("no command given; see mediacenterctl --help", code: 2) }
-
-let request: ControlRequest
-switch command {
-case "burn":
-    guard (patientID != nil) != all else {
-        fail("burn needs exactly one of --patient-id ID and --all", code: 2)
-    }
-    request = ControlRequest(command: "burn", patientID: patientID, all: all ? true : nil)
-case "retry":
-    request = ControlRequest(command: "retry", job: job)
-case "press":
-    request = ControlRequest(command: "press", button: button, long: long ? true : nil)
-case "aet":
-    switch (positional.first, positional.count) {
-    case ("list", 1):
-        request = ControlRequest(command: "aet-list")
-    case ("add", 3):
-        request = ControlRequest(
-            command: "aet-add",
-            remoteAE: RemoteAE(
-                aeTitle: positional[1], host: positional[2], port: port,
-                description: aeDescription))
-    case ("remove", 2):
-        request = ControlRequest(
-            command: "aet-remove", remoteAE: RemoteAE(aeTitle: positional[1], host: ""))
-    default:
-        fail(
-            "use aet list, aet add AET HOST [--port N] [--description TEXT] or aet remove AET; "
-                + "see mediacenterctl --help", code: 2)
-    }
-default:
-    request = ControlRequest(command: command)
-}
-if long && command != "press" {
-    fail("--long applies only to press; see mediacenterctl --help", code: 2)
+/// Sends `request` and returns the daemon's reply.
+func exchange(_ request: ControlRequest, dataDirectory: String) throws -> ControlResponse {
+    let socket = try UnixSocket.connect(path: dataDirectory + "/" + controlSocketName)
+    // The daemon replies within seconds, and a minute also covers a busy data disk.
+    socket.setTimeout(seconds: 60)
+    try socket.sendAll(Array(try JSONEncoder().encode(request)))
+    let reply = try socket.receiveAll()
+    return try JSONDecoder().decode(ControlResponse.self, from: Data(reply))
 }
 
 /// Sends `request` and returns the daemon's reply, or exits with code 3.
 func send(_ request: ControlRequest, dataDirectory: String) -> ControlResponse {
-    let path = dataDirectory + "/" + controlSocketName
     do {
-        let socket = try UnixSocket.connect(path: path)
-        // The daemon replies within seconds, and a minute also covers a busy data disk.
-        socket.setTimeout(seconds: 60)
-        try socket.sendAll(Array(try JSONEncoder().encode(request)))
-        let reply = try socket.receiveAll()
-        return try JSONDecoder().decode(ControlResponse.self, from: Data(reply))
+        return try exchange(request, dataDirectory: dataDirectory)
     } catch {
-        fail(String(describing: error), code: 3)
+        fail(String(describing: error), .unreachable)
     }
 }
 
-let response = send(request, dataDirectory: dataDirectory)
-guard response.ok else { fail(response.error ?? "the daemon reported a failure", code: 1) }
-
-func printJSON<Value: Encodable>(_ value: Value) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    if let data = try? encoder.encode(value) {
-        print(String(decoding: data, as: UTF8.self))
+/// Sends `request` and exits with 1 or 4 when the daemon reports a failure or a refusal.
+func sendChecked(_ request: ControlRequest, dataDirectory: String) -> ControlResponse {
+    let response = send(request, dataDirectory: dataDirectory)
+    guard response.ok else {
+        fail(
+            response.error ?? "the daemon reported a failure",
+            response.refused == true ? .refused : .daemonFailure)
     }
+    return response
 }
 
-/// Replaces control characters with `?`, so a value received over DICOM cannot move the
-/// cursor, clear the screen or start a new line on the console.
-func printable(_ text: String) -> String {
-    String(
-        String.UnicodeScalarView(
-            text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
-}
-
-/// Cuts or pads `text` to `width` columns, for an 80-column console.
-func column(_ raw: String, _ width: Int) -> String {
-    let text = printable(raw)
-    return text.count > width
-        ? String(text.prefix(width - 1)) + "~"
-        : text.padding(toLength: width, withPad: " ", startingAt: 0)
-}
-
-/// Prints the LEDs one per line in panel order, then what they show, within 80 columns.
-func printPanel(_ panel: PanelSummary) {
-    print(column("LED", 16) + "STATE")
-    for name in ["ready", "busy", "error", "media_needed"] {
-        print(column(name, 16) + (panel.leds[name] ?? "unknown"))
+/// Runs `config check [FILE]` without the daemon: the file given, or else the one the
+/// daemon read when it is reachable, or else the default path.
+func checkConfiguration(_ invocation: Invocation, renderer: Renderer) -> Never {
+    var path = invocation.positional.count == 2 ? invocation.positional[1] : nil
+    if path == nil,
+        let response = try? exchange(
+            ControlRequest(command: "config-show"), dataDirectory: invocation.dataDirectory)
+    {
+        path = response.configuration?.file ?? response.configuration?.editableFile
     }
-    let error =
-        panel.errorUnacknowledged
-        ? "a failed job waits to be acknowledged (press cancel --long)"
-        : "no failed job to acknowledge"
-    print("State: \(printable(panel.activity)); \(error).")
-    print("Panel: \(printable(panel.backend)).")
-}
+    let file = path ?? Configuration.defaultFilePath
+    if invocation.positional.count == 1, !FileManager.default.fileExists(atPath: file) {
+        renderer.wrapped("No configuration file at \(file); the built-in defaults apply.")
+        exit(ExitCode.success.rawValue)
+    }
 
-switch command {
-case "jobs":
-    let jobs = response.jobs ?? []
-    if json {
-        printJSON(jobs)
-    } else if jobs.isEmpty {
-        print("No jobs.")
+    struct CheckOutput: Encodable {
+        var file: String
+        var valid: Bool
+        var settings: Int
+        var problems: [String]
+    }
+    var output = CheckOutput(file: file, valid: true, settings: 0, problems: [])
+    do {
+        output.settings = try ConfigurationFile.read(file, missingIsFine: false)?.count ?? 0
+    } catch let error as ConfigurationError {
+        output.valid = false
+        output.problems = error.problems
+    } catch {
+        output.valid = false
+        output.problems = [String(describing: error)]
+    }
+
+    if invocation.json {
+        printJSON(output)
+    } else if output.valid {
+        renderer.wrapped("\(file): no errors; \(output.settings) keys set.")
     } else {
-        print(
-            column("JOB", 6) + column("STATE", 10) + column("IMAGES", 7) + column("DISCS", 7)
-                + column("PATIENT ID", 18) + "PATIENT NAME")
-        for job in jobs {
-            let verified = job.discs.filter(\.verified).count
-            let discs = job.discs.isEmpty ? "-" : "\(verified)/\(job.discs.count)"
-            print(
-                column(String(job.id), 6) + column(job.state, 10)
-                    + column(String(job.instances), 7) + column(discs, 7)
-                    + column(job.patientID, 18) + String(printable(job.patientName).prefix(32)))
-            if let error = job.error { print("      error: \(error)") }
-            for disc in job.discs {
-                let profile = disc.profile.map { ", \($0)" } ?? ""
-                print(
-                    "      disc \(disc.number) of \(disc.count): \(disc.path)"
-                        + (disc.verified ? " (verified\(profile))" : " (NOT verified\(profile))"))
-            }
-            for reject in job.rejects {
-                print("      rejected for disc \(reject.number): \(printable(reject.reason))")
-            }
+        for problem in output.problems { renderer.wrapped(problem, indent: "    ") }
+        renderer.wrapped("\(file): \(output.problems.count) error(s).")
+    }
+    exit(output.valid ? ExitCode.success.rawValue : ExitCode.usage.rawValue)
+}
+
+let invocation: Invocation
+do {
+    invocation = try parseArguments(Array(CommandLine.arguments.dropFirst()))
+} catch let error as UsageError {
+    fail(error.message, .usage)
+}
+
+guard let name = invocation.command else {
+    if invocation.help {
+        print(overallUsage())
+        exit(0)
+    }
+    fail("no command given; see mediacenterctl --help", .usage)
+}
+if name == "help" {
+    if let topic = invocation.positional.first,
+        let command = commands.first(where: { $0.name == topic })
+    {
+        print(commandUsage(command))
+    } else {
+        print(overallUsage())
+    }
+    exit(0)
+}
+guard let command = commands.first(where: { $0.name == name }) else {
+    fail("unknown command '\(name)'; see mediacenterctl --help", .usage)
+}
+if invocation.help {
+    print(commandUsage(command))
+    exit(0)
+}
+
+let renderer = Renderer(
+    style: ConsoleStyle.detect(
+        isTerminal: isatty(STDOUT_FILENO) == 1, environment: ProcessInfo.processInfo.environment))
+let request: ControlRequest
+do {
+    try checkOptions(invocation, for: command)
+    guard let made = try makeRequest(invocation, command) else {
+        checkConfiguration(invocation, renderer: renderer)
+    }
+    request = made
+} catch let error as UsageError {
+    fail(error.message, .usage)
+}
+
+let response = sendChecked(request, dataDirectory: invocation.dataDirectory)
+let json = invocation.json
+
+switch request.command {
+case "status":
+    if let report = response.report {
+        if json { printJSON(report) } else { renderer.status(report) }
+    } else {
+        // A daemon without the console context replies with its version and listener only.
+        let status = response.status ?? [:]
+        if json {
+            printJSON(status)
+        } else {
+            for key in status.keys.sorted() { renderer.field(key, status[key] ?? "") }
         }
     }
+case "jobs":
+    if json { printJSON(response.jobs ?? []) } else { renderer.jobs(response.jobs ?? []) }
+case "job":
+    if let job = response.job {
+        if json { printJSON(job) } else { renderer.job(job) }
+    }
+case "drives":
+    if json { printJSON(response.drives ?? []) } else { renderer.drives(response.drives ?? []) }
 case "burn", "retry":
     let queued = response.queued ?? []
     print(
         queued.isEmpty
-            ? "Nothing to burn."
-            : "Queued jobs: "
-                + queued.map(String.init).joined(separator: ", "))
-case "status":
-    let status = response.status ?? [:]
-    if json {
-        printJSON(status)
-    } else {
-        for key in status.keys.sorted() { print("\(column(key, 20)) \(status[key] ?? "")") }
+            ? "Nothing to burn." : "Queued jobs: " + queued.map(String.init).joined(separator: ", ")
+    )
+case "cancel", "eject", "config-set":
+    renderer.wrapped(response.message ?? "Done.")
+case "config-show":
+    if let report = response.configuration {
+        if json { printJSON(report) } else { renderer.configuration(report) }
     }
-case "aet":
+case "log":
+    if json { printJSON(response.events ?? []) } else { renderer.events(response.events ?? []) }
+case "selftest":
+    let steps = response.selftest ?? []
+    if json { printJSON(steps) } else { renderer.selftest(steps) }
+    if steps.contains(where: { $0.result == "fail" }) { exit(ExitCode.daemonFailure.rawValue) }
+case "aet-list", "aet-add", "aet-remove":
     let list = response.remoteAEs ?? []
     let enabled = response.accessControl ?? true
     if json {
@@ -262,24 +199,11 @@ case "aet":
         }
         printJSON(AccessListOutput(accessControl: enabled, remoteAEs: list))
     } else {
-        let title = printable(positional.count > 1 ? positional[1] : "")
+        let title = ConsoleText.printable(request.remoteAE?.aeTitle ?? "")
             .trimmingCharacters(in: .whitespaces)
-        if positional.first == "add" { print("Added \(title).") }
-        if positional.first == "remove" { print("Removed \(title).") }
-        if !enabled {
-            print("Access control is OFF (open mode): every calling AE title is accepted.")
-        }
-        if list.isEmpty {
-            print("The access list is empty.")
-        } else {
-            print(column("AE TITLE", 18) + column("HOST", 28) + column("PORT", 7) + "DESCRIPTION")
-            for entry in list {
-                print(
-                    column(entry.aeTitle, 18) + column(entry.host, 28)
-                        + column(entry.port.map(String.init) ?? "-", 7)
-                        + String(printable(entry.description).prefix(27)))
-            }
-        }
+        if request.command == "aet-add" { print("Added \(title).") }
+        if request.command == "aet-remove" { print("Removed \(title).") }
+        renderer.accessList(list, enabled: enabled)
     }
 case "panel", "press":
     if json {
@@ -287,15 +211,15 @@ case "panel", "press":
             let message: String?
             let panel: PanelSummary?
         }
-        if command == "press" {
+        if request.command == "press" {
             printJSON(PressOutput(message: response.message, panel: response.panel))
         } else if let panel = response.panel {
             printJSON(panel)
         }
-    } else if command == "press" {
-        print(printable(response.message ?? "pressed"))
+    } else if request.command == "press" {
+        renderer.wrapped(response.message ?? "pressed")
     } else if let panel = response.panel {
-        printPanel(panel)
+        renderer.panel(panel)
     }
 default:
     break

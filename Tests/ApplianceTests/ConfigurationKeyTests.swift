@@ -181,6 +181,10 @@ import Testing
                 ("/dev/sr0=0x100,/dev/sr1=257", "/dev/sr0=256,/dev/sr1=257"),
             ],
             rejected: ["sr0=256", "/dev/sr0", "/dev/sr0=x"]),
+        Case(
+            key: "engineers_group",
+            accepted: [("wheel", "wheel"), ("field.eng_2", "field.eng_2")],
+            rejected: ["", "-x", "a b", "grüppe", String(repeating: "g", count: 33)]),
     ]
 
     /// Parses `key = value` as the only line of a configuration file.
@@ -291,7 +295,7 @@ import Testing
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",
             "consistency_flag": "0000", "log_level": "info", "viewer_folder": "",
             "viewer_autorun": "", "panel": "simulated", "panel_board": "",
-            "panel_fallback": "simulated",
+            "panel_fallback": "simulated", "engineers_group": "mediacenter-engineers",
         ]
 
         for key in ConfigurationKey.all {
@@ -323,6 +327,7 @@ import Testing
             panel = gpio
             panel_board = /etc/mediacenter/board.conf
             panel_fallback = none
+            engineers_group = wheel
             """
         var configuration = Configuration()
         try configuration.apply(ConfigurationFile.parse(Array(text.utf8), path: "test.conf"))
@@ -348,6 +353,7 @@ import Testing
         #expect(configuration.panel == .gpio)
         #expect(configuration.panelBoard == "/etc/mediacenter/board.conf")
         #expect(configuration.panelFallback == PanelFallback.none)
+        #expect(configuration.engineersGroup == "wheel")
     }
 
     @Test func storageSCPSettingsComeFromTheKeys() throws {

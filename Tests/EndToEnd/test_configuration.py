@@ -80,7 +80,7 @@ class TestConfigurationFile:
         assert first.returncode == 0, first.stdout + first.stderr
         assert second.returncode == 0, second.stdout + second.stderr
         assert default_title.returncode != 0
-        assert json.loads(status)["aeTitles"] == "FIRST_AE,SECOND_AE"
+        assert json.loads(status)["aeTitles"] == ["FIRST_AE", "SECOND_AE"]
         assert f"configuration read from {config}" in daemon.log()
         assert code == 0, daemon.log()
 

@@ -349,13 +349,21 @@ class TestConsole:
         assert "members of the group mediacenter-engineers only" in result.stdout
 
     @pytest.mark.parametrize("line, expected", [
-        ("mediacenterctl ", "jobs burn retry status aet --data-dir --help"),
+        ("mediacenterctl ", "status jobs job burn retry cancel eject drives aet config log "
+         "selftest panel press help --data-dir --help"),
         ("mediacenterctl st", "status"),
         ("mediacenterctl --data-dir /tmp b", "burn"),
-        ("mediacenterctl burn --", "--patient-id --all"),
-        ("mediacenterctl aet ", "list add remove"),
+        ("mediacenterctl burn --", "--patient-id --all --help"),
+        ("mediacenterctl aet ", "list add remove --help"),
         ("mediacenterctl aet add STORESCU 10.0.0.1 --d", "--description"),
-        ("mediacenterctl jobs --", "--json"),
+        ("mediacenterctl jobs --", "--json --help"),
+        ("mediacenterctl config ", "show check set --help"),
+        ("mediacenterctl config show --", "--json"),
+        ("mediacenterctl log --", "--lines --json --help"),
+        ("mediacenterctl press ", "burn eject cancel --help"),
+        ("mediacenterctl press cancel --", "--long --json --help"),
+        ("mediacenterctl sel", "selftest"),
+        ("mediacenterctl ca", "cancel"),
     ])
     def test_completion_offers_commands(self, line, expected):
         script = (
