@@ -330,11 +330,11 @@ int decodeToExplicitLittleEndian(const char *path, DcmDataset &dataset, mcd_erro
     return MCD_OK;
 }
 
-// Sets `created` once `destinationPath` exists because of this call.
+// Sets `created` once `destinationPath` exists because of this call. `file` is the media
+// file as written when the call succeeds.
 int writeMediaFile(
     const char *sourcePath, const char *destinationPath, const mcd_media_file_options &options,
-    bool &created, mcd_error *error) {
-    DcmFileFormat file;
+    DcmFileFormat &file, bool &created, mcd_error *error) {
     int result = loadSource(sourcePath, file, error);
     if (result != MCD_OK) return result;
 
@@ -999,9 +999,31 @@ int mcd_write_media_file(
             "name are required");
         return MCD_ERROR_INVALID_ARGUMENT;
     }
+    return mcd_write_media_file_with_dataset(
+        source_path, destination_path, options, nullptr, error);
+}
+
+int mcd_write_media_file_with_dataset(
+    const char *source_path, const char *destination_path, const mcd_media_file_options *options,
+    mcd_dataset **dataset, mcd_error *error) {
+    if (dataset != nullptr) *dataset = nullptr;
+    if (source_path == nullptr || destination_path == nullptr || options == nullptr
+        || isEmptyText(options->implementation_class_uid)
+        || isEmptyText(options->implementation_version_name)) {
+        mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
+            std::string(__func__) + ": source, destination, implementation class UID and "
+                + "version name are required");
+        return MCD_ERROR_INVALID_ARGUMENT;
+    }
     bool created = false;
     try {
-        return writeMediaFile(source_path, destination_path, *options, created, error);
+        DcmFileFormat file;
+        const int result =
+            writeMediaFile(source_path, destination_path, *options, file, created, error);
+        if (result != MCD_OK || dataset == nullptr) return result;
+        std::unique_ptr<DcmDataset> written(file.getAndRemoveDataset());
+        *dataset = mcd_dataset_adopt(std::move(written), UID_LittleEndianExplicitTransferSyntax);
+        return MCD_OK;
     } catch (const std::exception &exception) {
         setExceptionError(error, __func__, exception.what());
     } catch (...) {

@@ -22,6 +22,9 @@ public struct FileSetBuilder: Sendable {
     /// The viewer program copied to every file-set, or nil for none.
     public var viewer: ViewerPayload?
 
+    /// The most threads that write media files at once. Each holds one instance in memory.
+    static let mediaFileThreads = 2
+
     /// The DCMTK data dictionary of the Debian package.
     public static let defaultDictionaryPath = "/usr/share/libdcmtk17/dicom.dic"
 
@@ -51,11 +54,12 @@ public struct FileSetBuilder: Sendable {
 
         do {
             let layout = FileSetLayout(plan.instances)
-            try writeMediaFiles(plan, layout, root.path)
+            let summaries = try writeMediaFiles(plan, layout, root.path)
             try writeDicomDir(plan, layout, root.path)
             try writeReadme(plan, layout, root.path)
-            let webFiles = try WebContent(plan: plan, layout: layout, root: root.path)
-                .write(into: root.path)
+            let webFiles = try WebContent(
+                plan: plan, layout: layout, root: root.path, summaries: summaries
+            ).write(into: root.path)
             let viewerFiles = try viewer?.copy(into: root.path) ?? []
 
             let realRoot = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
@@ -97,9 +101,13 @@ public struct FileSetBuilder: Sendable {
             sourceAETitle: plan.sourceAETitle)
     }
 
+    /// Writes the media files on one thread per core (at most `mediaFileThreads`), then
+    /// checks each in layout order, so a failure names the same instance as a build on one
+    /// thread would.
+    /// - Returns: the attributes of each written file, in the order of `layout.entries`.
     private func writeMediaFiles(
         _ plan: FileSetPlan, _ layout: FileSetLayout, _ root: String
-    ) throws {
+    ) throws -> [InstanceSummary] {
         for folder in layout.folders {
             try createFolder(root + "/" + folder)
         }
@@ -109,36 +117,49 @@ public struct FileSetBuilder: Sendable {
             studyTime: GeneratedKeys.studyTime(plan.createdAt, in: plan.timeZone),
             studyID: GeneratedKeys.studyID,
             seriesNumber: GeneratedKeys.seriesNumber)
+        let fileIdentity = identity(plan)
+        let entries = layout.entries
+
+        let loop = ConcurrentLoop(
+            threadCount: ConcurrentLoop.coreCount(limit: Self.mediaFileThreads),
+            threadName: "fileset-media")
+        let results = loop.run(count: entries.count) { index in
+            let entry = entries[index]
+            do throws(ShimFailure) {
+                return .success(
+                    try writeMediaFile(
+                        source: entry.instance.sourcePath,
+                        destination: root + "/" + entry.relativePath, identity: fileIdentity,
+                        keys: keys))
+            } catch {
+                return .failure(mediaFileError(error, entry.instance))
+            }
+        }
 
         // The first instance written for each Patient ID, with its Patient's Name.
         var patients: [String: InstanceKeys] = [:]
-        for entry in layout.entries {
-            let destination = root + "/" + entry.relativePath
-            do {
-                try writeMediaFile(
-                    source: entry.instance.sourcePath, destination: destination,
-                    identity: identity(plan), keys: keys)
-            } catch {
-                throw mediaFileError(error, entry.instance)
+        var summaries: [InstanceSummary] = []
+        summaries.reserveCapacity(entries.count)
+        for (entry, result) in zip(entries, results) {
+            guard let result else {
+                throw MediaCenterError(
+                    .internalFailure,
+                    "instance \(entry.instance.sopInstanceUID) was never written; report a bug "
+                        + "with this message")
             }
-            let written = try checkKeys(of: destination, against: entry.instance)
-            try checkSamePatient(written, &patients)
+            let written = try result.get()
+            try checkKeys(written.keys, of: entry)
+            try checkSamePatient(written.keys, &patients)
+            summaries.append(written.summary)
         }
+        return summaries
     }
 
-    /// Checks that the file written for `instance` contains the UIDs the store's index gave,
-    /// since the folders and the result are built from those.
-    private func checkKeys(
-        of path: String, against instance: FileSetInstance
-    ) throws -> InstanceKeys {
-        let written: InstanceKeys
-        do {
-            written = try readInstanceKeys(path)
-        } catch {
-            throw MediaCenterError(
-                error.code, "instance \(instance.sopInstanceUID) cannot be read back from \(path)",
-                cause: error.message)
-        }
+    /// Checks that the file written for `entry` contains the UIDs the store's index gave,
+    /// since the folders and the result are built from those. `written` comes from the data
+    /// set as it was written to the file.
+    private func checkKeys(_ written: InstanceKeys, of entry: FileSetLayout.Entry) throws {
+        let instance = entry.instance
         guard written.sopInstanceUID == instance.sopInstanceUID,
             written.studyInstanceUID == instance.studyInstanceUID,
             written.seriesInstanceUID == instance.seriesInstanceUID
@@ -151,7 +172,6 @@ public struct FileSetBuilder: Sendable {
                     + "\(written.seriesInstanceUID), which differ from the patient store's "
                     + "index; rebuild the index from the stored files")
         }
-        return written
     }
 
     /// Checks that instances with the same Patient ID have the same Patient's Name, because
