@@ -10,10 +10,10 @@
 
 /* The number of slots that may wait for the hashing thread: up to 32 MiB. A slot gets its
  * memory when it is first used, so the queue grows only while hashing lags behind writing.
- * A file on a disk takes the image faster than MD5 is computed (about 700 MB/s on one core
- * of the bench machine), and a queue this long lets libburn finish the write and its fsync
- * while the digest catches up. An optical drive writes slower than MD5 runs, so its queue
- * stays short. */
+ * A file on a disk takes the image faster than MD5 is computed, which is about 700 MB/s on
+ * one core of the bench machine. A queue this long lets libburn finish the write and its
+ * fsync while the digest catches up. An optical drive writes slower than MD5 runs, so its
+ * queue stays short. */
 #define HASH_QUEUE_SLOTS 128
 
 /* Part of the stream, copied for the hashing thread. */

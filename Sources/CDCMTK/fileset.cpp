@@ -705,10 +705,10 @@ int writeShimRecords(
 // ---- Instance records set aside while files are added ----
 
 // DicomDirInterface::addDicomFile of DCMTK 3.6.7 compares each new file with every record
-// already below its SERIES record (a string search in both data sets per record), walks
-// those records again to insert the new one in the order of its number, and in invent mode
-// walks the whole tree once more. All three grow with the records added, so a series of n
-// instances costs O(n^2): about 3 s of CPU for 2,000 CT slices. The shim takes the instance
+// already below its SERIES record, by a string search in both data sets per record. It
+// walks those records again to insert the new one in the order of its number, and in
+// invent mode it walks the whole tree once more. All three grow with the records added, so
+// a series of n instances costs O(n^2): about 3 s of CPU for 2,000 CT slices. The shim takes the instance
 // records out of their SERIES record after each file and puts them back before the
 // DICOMDIR is written, in the order DCMTK would have given them.
 //
@@ -814,7 +814,7 @@ public:
         }
     }
 
-    // Takes every record out of each SERIES record below `root`. `invented` says whether
+    // Takes every record out of each SERIES record below `root`. `invented` is true when
     // the add that just finished invented a number for its instance record.
     void setAside(DcmDirectoryRecord &root, bool invented) {
         DcmDirectoryRecord *patient = nullptr;
@@ -876,9 +876,9 @@ private:
         }
     }
 
-    // Orders `records` (in the order they were added) as DCMTK 3.6.7 inserts them: a
-    // record with a number goes before the first record whose number is larger, and a
-    // record without one, or of a type DCMTK appends, goes to the end.
+    // Orders `records`, given in the order they were added, as DCMTK 3.6.7 inserts them.
+    // A record with a number goes before the first record whose number is larger. A record
+    // without one, or of a type DCMTK appends, goes to the end.
     static std::vector<SetAsideRecord> sortedLikeDCMTK(const std::vector<SetAsideRecord> &records) {
         std::vector<SetAsideRecord> ordered;
         ordered.reserve(records.size());

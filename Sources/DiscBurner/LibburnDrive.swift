@@ -42,7 +42,7 @@ public final class LibburnDrive {
     /// It bounds how late the end of a write is noticed, which matters for a fast `stdio:`
     /// drive, and a poll costs a few microseconds.
     private static let pollInterval: useconds_t = 2_000
-    /// The least time between two progress reports during a write.
+    /// The minimum time between two progress reports during a write.
     private static let progressInterval = Duration.milliseconds(50)
     /// Bytes read per `burn_read_data` call during read-back: 512 sectors of 2048 bytes.
     private static let readChunkSize = 512 * 2048

@@ -19,7 +19,7 @@ struct ConcurrentLoop: Sendable {
         self.threadName = threadName
     }
 
-    /// The thread count that uses every core the process may run on, up to `limit`.
+    /// Returns the thread count that uses every core the process may run on, up to `limit`.
     static func coreCount(limit: Int) -> Int {
         min(max(1, ProcessInfo.processInfo.activeProcessorCount), limit)
     }
@@ -55,7 +55,7 @@ struct ConcurrentLoop: Sendable {
     }
 }
 
-/// What the threads of one `ConcurrentLoop.run` share.
+/// The state that the threads of one `ConcurrentLoop.run` share.
 private final class LoopShared<Success: Sendable>: Sendable {
     let state: Mutex<LoopState<Success>>
 

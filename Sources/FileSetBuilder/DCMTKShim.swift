@@ -78,7 +78,7 @@ func writeMediaFile(
     return WrittenMediaFile(keys: instanceKeys(of: dataset), summary: instanceSummary(of: dataset))
 }
 
-/// What the builder reads from a media file it wrote.
+/// The attributes the builder reads from a media file it wrote.
 struct WrittenMediaFile: Sendable {
     var keys: InstanceKeys
     var summary: InstanceSummary

@@ -22,7 +22,8 @@ public struct FileSetBuilder: Sendable {
     /// The viewer program copied to every file-set, or nil for none.
     public var viewer: ViewerPayload?
 
-    /// The most threads that write media files at once. Each holds one instance in memory.
+    /// The maximum number of threads that write media files at once. Each holds one
+    /// instance in memory.
     static let mediaFileThreads = 2
 
     /// The DCMTK data dictionary of the Debian package.
