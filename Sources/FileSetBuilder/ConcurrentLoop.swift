@@ -5,10 +5,9 @@ import Synchronization
 /// cooperative pool, and returns only after every thread has finished.
 ///
 /// Threads take the indices in increasing order. Once a body returns a failure, no thread
-/// starts another index, so every index below the first failed one has run when `run`
-/// returns.
+/// starts another index, so every index below the first failed one runs.
 struct ConcurrentLoop: Sendable {
-    /// The number of threads, the calling thread included.
+    /// The number of threads the loop starts.
     let threadCount: Int
     /// The name of the threads the loop starts, for debuggers and `top -H`.
     let threadName: String
@@ -23,39 +22,52 @@ struct ConcurrentLoop: Sendable {
     static func coreCount(limit: Int) -> Int {
         min(max(1, ProcessInfo.processInfo.activeProcessorCount), limit)
     }
+}
 
-    /// Calls `body` for each index in `0..<count`, on the calling thread and
-    /// `threadCount - 1` more, and returns the results by index. An index has no result
-    /// when a body failed before any thread started it.
-    func run<Success: Sendable>(
-        count: Int, _ body: @escaping @Sendable (Int) -> Result<Success, any Error>
-    ) -> [Result<Success, any Error>?] {
+extension ConcurrentLoop {
+    /// Calls `produce` for each index in `0..<count` on `threadCount` new threads, while the
+    /// calling thread passes each result to `consume` in index order as soon as it is there.
+    /// An index gets nil when a failure stopped the loop before any thread started it.
+    /// Once `consume` throws, no thread starts another index, and the error is rethrown
+    /// after every thread has finished.
+    func runInOrder<Success: Sendable>(
+        count: Int, produce: @escaping @Sendable (Int) -> Result<Success, any Error>,
+        consume: (Int, Result<Success, any Error>?) throws -> Void
+    ) throws {
         let shared = LoopShared<Success>(count: count)
-        let work: @Sendable () -> Void = {
-            while let index = shared.state.withLock({ $0.takeIndex() }) {
-                let result = body(index)
-                shared.state.withLock { $0.record(result, at: index) }
-            }
-        }
-
-        let helperCount = min(threadCount, count) - 1
+        let produced = DispatchSemaphore(value: 0)
         let finished = DispatchGroup()
-        for number in 0..<max(0, helperCount) {
+        for number in 0..<min(threadCount, count) {
             finished.enter()
             let thread = Thread {
-                work()
+                while let index = shared.state.withLock({ $0.takeIndex() }) {
+                    let result = produce(index)
+                    shared.state.withLock { $0.record(result, at: index) }
+                    produced.signal()
+                }
                 finished.leave()
             }
             thread.name = "\(threadName)-\(number + 1)"
             thread.start()
         }
-        work()
-        finished.wait()
-        return shared.state.withLock { $0.results }
+        defer { finished.wait() }
+
+        for index in 0..<count {
+            // Each recorded result signals once, so a wait ends when some index is done.
+            while !shared.state.withLock({ $0.isSettled(index) }) {
+                produced.wait()
+            }
+            do {
+                try consume(index, shared.state.withLock { $0.results[index] })
+            } catch {
+                shared.state.withLock { $0.failed = true }
+                throw error
+            }
+        }
     }
 }
 
-/// The state that the threads of one `ConcurrentLoop.run` share.
+/// The state that the threads of one `ConcurrentLoop.runInOrder` share.
 private final class LoopShared<Success: Sendable>: Sendable {
     let state: Mutex<LoopState<Success>>
 
@@ -73,6 +85,12 @@ private struct LoopState<Success> {
         guard !failed, nextIndex < results.count else { return nil }
         defer { nextIndex += 1 }
         return nextIndex
+    }
+
+    /// Returns whether `index` has its result or will never get one, because a failure
+    /// stopped the loop before any thread took it.
+    func isSettled(_ index: Int) -> Bool {
+        results[index] != nil || (failed && index >= nextIndex)
     }
 
     mutating func record(_ result: Result<Success, any Error>, at index: Int) {

@@ -55,13 +55,17 @@ public struct FileSetBuilder: Sendable {
 
         do {
             let layout = FileSetLayout(plan.instances)
-            let summaries = try writeMediaFiles(plan, layout, root.path)
-            try writeDicomDir(plan, layout, root.path)
+            let dicomdir = try startDicomDir(plan, root.path)
+            let summaries = try writeMediaFiles(plan, layout, root.path, listingIn: dicomdir)
+            logger.debug("media files written and listed", ["fileset.root": root.path])
+            try writeDicomDir(dicomdir, root.path)
+            logger.debug("DICOMDIR written", ["fileset.root": root.path])
             try writeReadme(plan, layout, root.path)
             let webFiles = try WebContent(
                 plan: plan, layout: layout, root: root.path, summaries: summaries
             ).write(into: root.path)
             let viewerFiles = try viewer?.copy(into: root.path) ?? []
+            logger.debug("web pages and viewer written", ["fileset.root": root.path])
 
             let realRoot = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
             let validator = FileSetValidator(
@@ -102,12 +106,14 @@ public struct FileSetBuilder: Sendable {
             sourceAETitle: plan.sourceAETitle)
     }
 
-    /// Writes the media files on one thread per core (at most `mediaFileThreads`), then
-    /// checks each in layout order, so a failure names the same instance as a build on one
-    /// thread would.
+    /// Writes the media files on one thread per core (at most `mediaFileThreads`) while
+    /// the calling thread checks each file in layout order and adds it to `dicomdir`. A
+    /// failure names the same instance as a build on one thread would: the first media file
+    /// that fails to be written or checked, else the first that the DICOMDIR rejects.
     /// - Returns: the attributes of each written file, in the order of `layout.entries`.
     private func writeMediaFiles(
-        _ plan: FileSetPlan, _ layout: FileSetLayout, _ root: String
+        _ plan: FileSetPlan, _ layout: FileSetLayout, _ root: String,
+        listingIn dicomdir: DicomDirWriter
     ) throws -> [InstanceSummary] {
         for folder in layout.folders {
             try createFolder(root + "/" + folder)
@@ -121,10 +127,18 @@ public struct FileSetBuilder: Sendable {
         let fileIdentity = identity(plan)
         let entries = layout.entries
 
+        // The first instance written for each Patient ID, with its Patient's Name.
+        var patients: [String: InstanceKeys] = [:]
+        var summaries: [InstanceSummary] = []
+        summaries.reserveCapacity(entries.count)
+        // A media file that fails later outranks a DICOMDIR rejection, because a build on
+        // one thread wrote and checked every media file before it listed any.
+        var dicomdirError: MediaCenterError?
+
         let loop = ConcurrentLoop(
             threadCount: ConcurrentLoop.coreCount(limit: Self.mediaFileThreads),
             threadName: "fileset-media")
-        let results = loop.run(count: entries.count) { index in
+        try loop.runInOrder(count: entries.count) { index in
             let entry = entries[index]
             do throws(ShimFailure) {
                 return .success(
@@ -135,13 +149,8 @@ public struct FileSetBuilder: Sendable {
             } catch {
                 return .failure(mediaFileError(error, entry.instance))
             }
-        }
-
-        // The first instance written for each Patient ID, with its Patient's Name.
-        var patients: [String: InstanceKeys] = [:]
-        var summaries: [InstanceSummary] = []
-        summaries.reserveCapacity(entries.count)
-        for (entry, result) in zip(entries, results) {
+        } consume: { index, result in
+            let entry = entries[index]
             guard let result else {
                 throw MediaCenterError(
                     .internalFailure,
@@ -152,7 +161,12 @@ public struct FileSetBuilder: Sendable {
             try checkKeys(written.keys, of: entry)
             try checkSamePatient(written.keys, &patients)
             summaries.append(written.summary)
+            if dicomdirError == nil {
+                dicomdirError = listingError(dicomdir, entry)
+            }
         }
+
+        if let dicomdirError { throw dicomdirError }
         return summaries
     }
 
@@ -197,33 +211,37 @@ public struct FileSetBuilder: Sendable {
         }
     }
 
-    private func writeDicomDir(
-        _ plan: FileSetPlan, _ layout: FileSetLayout, _ root: String
-    ) throws {
-        let dicomdir: DicomDirWriter
+    private func startDicomDir(_ plan: FileSetPlan, _ root: String) throws -> DicomDirWriter {
         do {
-            dicomdir = try DicomDirWriter(
+            return try DicomDirWriter(
                 root: root, fileSetID: plan.fileSetID, identity: identity(plan),
                 sopInstanceUID: makeUUIDDerivedUID(), consistencyFlag: consistencyFlag.rawValue)
         } catch {
             throw MediaCenterError(
                 error.code, "the DICOMDIR of \(root) cannot be started", cause: error.message)
         }
+    }
 
-        for entry in layout.entries {
-            do {
-                try dicomdir.add(entry.relativePath)
-            } catch {
-                throw MediaCenterError(
-                    error.code,
-                    "instance \(entry.instance.sopInstanceUID) cannot be listed in the DICOMDIR "
-                        + "of a General Purpose CD-R disc, because it does not meet that profile "
-                        + "(the cause names the missing attribute or the SOP class); correct the "
-                        + "instance at its source and send it again, or leave it off the disc",
-                    cause: error.message)
-            }
+    /// Adds the media file of `entry` to `dicomdir`, and returns the error when the
+    /// DICOMDIR rejects it.
+    private func listingError(
+        _ dicomdir: DicomDirWriter, _ entry: FileSetLayout.Entry
+    ) -> MediaCenterError? {
+        do {
+            try dicomdir.add(entry.relativePath)
+            return nil
+        } catch {
+            return MediaCenterError(
+                error.code,
+                "instance \(entry.instance.sopInstanceUID) cannot be listed in the DICOMDIR "
+                    + "of a General Purpose CD-R disc, because it does not meet that profile "
+                    + "(the cause names the missing attribute or the SOP class); correct the "
+                    + "instance at its source and send it again, or leave it off the disc",
+                cause: error.message)
         }
+    }
 
+    private func writeDicomDir(_ dicomdir: DicomDirWriter, _ root: String) throws {
         do {
             try dicomdir.write()
         } catch {

@@ -30,85 +30,82 @@ import Testing
         let index: Int
     }
 
-    @Test("every index runs once, results in order")
-    func everyIndexRunsOnce() {
+    @Test("in-order run hands results in order")
+    func inOrderRunConsumesInOrder() throws {
         let probe = Probe()
         let loop = ConcurrentLoop(threadCount: 2, threadName: "loop-test")
+        var consumed: [Int] = []
 
-        let results = loop.run(count: 200) { index -> Result<Int, any Error> in
+        try loop.runInOrder(count: 300) { index -> Result<Int, any Error> in
             probe.enter(index)
             defer { probe.leave() }
-            usleep(100)
-            return .success(index * 3)
+            // Later indices finish first now and then, so the caller has to wait for order.
+            usleep(index % 7 == 0 ? 900 : 50)
+            return .success(index * 2)
+        } consume: { index, result in
+            let value = try result?.get()
+            #expect(value == index * 2)
+            consumed.append(index)
         }
 
-        #expect(results.count == 200)
-        #expect(results.map { try? $0?.get() } == (0..<200).map { $0 * 3 })
-        #expect(probe.calls.withLock { $0.sorted() } == Array(0..<200))
+        #expect(consumed == Array(0..<300))
         #expect(probe.running.load(ordering: .sequentiallyConsistent) == 0)
         #expect(probe.maxRunning.load(ordering: .sequentiallyConsistent) <= 2)
     }
 
-    @Test("helper threads carry the loop's name")
-    func helperThreadsNamed() {
-        let probe = Probe()
-        let loop = ConcurrentLoop(threadCount: 3, threadName: "loop-test")
-
-        _ = loop.run(count: 60) { index -> Result<Void, any Error> in
-            probe.enter(index)
-            defer { probe.leave() }
-            usleep(500)
-            return .success(())
-        }
-
-        let helpers = probe.threadNames.withLock { $0 }.filter { $0.hasPrefix("loop-test-") }
-        #expect(helpers.isSubset(of: ["loop-test-1", "loop-test-2"]))
-    }
-
-    @Test("failure stops new indices, earlier ones finish")
-    func failureStopsLoop() {
+    @Test("in-order consumer error stops producers")
+    func inOrderConsumerErrorStops() {
         let probe = Probe()
         let loop = ConcurrentLoop(threadCount: 2, threadName: "loop-test")
+        var consumed: [Int] = []
 
-        let results = loop.run(count: 1000) { index -> Result<Int, any Error> in
-            probe.enter(index)
-            defer { probe.leave() }
-            usleep(200)
-            return index == 10 ? .failure(PlannedFailure(index: index)) : .success(index)
+        #expect(throws: PlannedFailure(index: 5)) {
+            try loop.runInOrder(count: 1000) { index -> Result<Int, any Error> in
+                probe.enter(index)
+                defer { probe.leave() }
+                usleep(200)
+                return .success(index)
+            } consume: { index, _ in
+                consumed.append(index)
+                if index == 5 { throw PlannedFailure(index: index) }
+            }
         }
 
-        // Every body has returned before run does, so no thread is left working.
+        // Every producer has returned before the error reaches the caller.
         #expect(probe.running.load(ordering: .sequentiallyConsistent) == 0)
-        for index in 0..<10 {
-            #expect((try? results[index]?.get()) == index)
-        }
-        #expect(throws: PlannedFailure(index: 10)) { try results[10]?.get() }
-        // The other thread takes a few more indices at most while index 10 runs.
-        let callCount = probe.calls.withLock { $0.count }
-        #expect(callCount < 100)
-        #expect(results.compactMap { $0 }.count == callCount)
+        #expect(consumed == Array(0...5))
+        #expect(probe.calls.withLock { $0.count } < 1000)
     }
 
-    @Test("one thread runs on the caller")
-    func singleThreadUsesCaller() {
-        let caller = pthread_self()
-        let sameThread = Mutex(true)
-        let loop = ConcurrentLoop(threadCount: 1, threadName: "loop-test")
-
-        let results = loop.run(count: 5) { index -> Result<Int, any Error> in
-            if pthread_equal(pthread_self(), caller) == 0 { sameThread.withLock { $0 = false } }
-            return .success(index)
-        }
-
-        #expect(results.compactMap { try? $0?.get() } == [0, 1, 2, 3, 4])
-        #expect(sameThread.withLock { $0 })
-    }
-
-    @Test("zero indices return at once")
-    func zeroIndices() {
+    @Test("in-order producer failure reaches consumer")
+    func inOrderProducerFailure() throws {
         let loop = ConcurrentLoop(threadCount: 2, threadName: "loop-test")
-        let results = loop.run(count: 0) { _ -> Result<Int, any Error> in .success(1) }
-        #expect(results.isEmpty)
+        var outcomes: [Int: Bool] = [:]
+
+        try loop.runInOrder(count: 500) { index -> Result<Int, any Error> in
+            usleep(100)
+            return index == 3 ? .failure(PlannedFailure(index: index)) : .success(index)
+        } consume: { index, result in
+            if let result { outcomes[index] = (try? result.get()) != nil }
+        }
+
+        #expect(outcomes[0] == true)
+        #expect(outcomes[1] == true)
+        #expect(outcomes[2] == true)
+        #expect(outcomes[3] == false)
+        #expect(outcomes.count < 500)
+    }
+
+    @Test("in-order run of zero indices")
+    func inOrderZeroIndices() throws {
+        let loop = ConcurrentLoop(threadCount: 2, threadName: "loop-test")
+        var consumed = 0
+
+        try loop.runInOrder(count: 0) { _ -> Result<Int, any Error> in .success(1) } consume: {
+            _, _ in consumed += 1
+        }
+
+        #expect(consumed == 0)
     }
 }
 
