@@ -22,7 +22,7 @@ public struct FileSetBuilder: Sendable {
     /// The viewer program copied to every file-set, or nil for none.
     public var viewer: ViewerPayload?
 
-    /// The maximum number of threads that write media files at once. Each holds one
+    /// The maximum number of threads that write media files at once. Each keeps one
     /// instance in memory.
     static let mediaFileThreads = 2
 

@@ -12,13 +12,11 @@ import Testing
         let running = Atomic<Int>(0)
         let maxRunning = Atomic<Int>(0)
         let calls = Mutex<[Int]>([])
-        let threadNames = Mutex<Set<String>>([])
 
         func enter(_ index: Int) {
             let now = running.add(1, ordering: .sequentiallyConsistent).newValue
             maxRunning.max(now, ordering: .sequentiallyConsistent)
             calls.withLock { $0.append(index) }
-            threadNames.withLock { _ = $0.insert(Thread.current.name ?? "") }
         }
 
         func leave() {
