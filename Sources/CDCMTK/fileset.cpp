@@ -24,6 +24,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
@@ -351,11 +352,11 @@ int decodeToExplicitLittleEndian(
     return MCD_OK;
 }
 
-// Sets `created` once `destinationPath` exists because of this call.
+// Sets `created` once `destinationPath` exists because of this call. `file` is the media
+// file as written when the call succeeds.
 int writeMediaFile(
     const char *sourcePath, const char *destinationPath, const mcd_media_file_options &options,
-    bool &created, mcd_error *error) {
-    DcmFileFormat file;
+    DcmFileFormat &file, bool &created, mcd_error *error) {
     int result = loadSource(sourcePath, file, error);
     if (result != MCD_OK) return result;
 
@@ -734,10 +735,209 @@ int writeShimRecords(
     return MCD_OK;
 }
 
+// ---- Instance records set aside while files are added ----
+
+// DicomDirInterface::addDicomFile of DCMTK 3.6.7 compares each new file with every record
+// already below its SERIES record, by a string search in both data sets per record. It
+// walks those records again to insert the new one in the order of its number, and in
+// invent mode it walks the whole tree once more. All three grow with the records added, so
+// a series of n instances costs O(n^2): about 3 s of CPU for 2,000 CT slices. The shim takes the instance
+// records out of their SERIES record after each file and puts them back before the
+// DICOMDIR is written, in the order DCMTK would have given them.
+//
+// Nothing is lost by that. The search could only find an instance listed before, and the
+// File-set Creator never lists one SOP Instance UID twice (its plan rejects duplicates).
+// The invent pass numbers a record that lacks a number from counters of the interface,
+// not from the record's place, and it sees each new record before the shim sets it aside.
+//
+// DicomDirInterface has no accessor for its DcmDicomDir or its counters, so the shim reads
+// these private members through pointers to members, obtained by explicit template
+// instantiation, which the C++ standard exempts from access checking.
+template <typename Tag, typename Tag::Type Member> struct PrivateMemberAccess {
+    friend typename Tag::Type privateMember(Tag) { return Member; }
+};
+
+struct DicomDirMember {
+    using Type = DcmDicomDir *DicomDirInterface::*;
+    friend Type privateMember(DicomDirMember);
+};
+template struct PrivateMemberAccess<DicomDirMember, &DicomDirInterface::DicomDir>;
+
+// The counters the invent pass numbers instance-level records from.
+template <int Index> struct InventCounterMember {
+    using Type = unsigned long DicomDirInterface::*;
+    friend Type privateMember(InventCounterMember);
+};
+template struct PrivateMemberAccess<InventCounterMember<0>,
+    &DicomDirInterface::AutoInstanceNumber>;
+template struct PrivateMemberAccess<InventCounterMember<1>,
+    &DicomDirInterface::AutoOverlayNumber>;
+template struct PrivateMemberAccess<InventCounterMember<2>, &DicomDirInterface::AutoLutNumber>;
+template struct PrivateMemberAccess<InventCounterMember<3>,
+    &DicomDirInterface::AutoCurveNumber>;
+
+// The sum of the instance-level invent counters, which grows when an add invents a number.
+unsigned long inventedInstanceNumbers(DicomDirInterface &interface) {
+    return interface.*privateMember(InventCounterMember<0>())
+        + interface.*privateMember(InventCounterMember<1>())
+        + interface.*privateMember(InventCounterMember<2>())
+        + interface.*privateMember(InventCounterMember<3>());
+}
+
+// Sets `key` to the number by which DCMTK 3.6.7 orders records of `recordType` below their
+// parent (insertSortedUnder in dcddirif.cc). Returns false for record types it appends.
+bool orderingKey(E_DirRecType recordType, DcmTagKey &key) {
+    switch (recordType) {
+    case ERT_Overlay: key = DCM_RETIRED_OverlayNumber; return true;
+    case ERT_Curve: key = DCM_RETIRED_CurveNumber; return true;
+    case ERT_ModalityLut:
+    case ERT_VoiLut: key = DCM_RETIRED_LUTNumber; return true;
+    case ERT_Image:
+    case ERT_SRDocument:
+    case ERT_Presentation:
+    case ERT_Waveform:
+    case ERT_RTDose:
+    case ERT_RTStructureSet:
+    case ERT_RTPlan:
+    case ERT_RTTreatRecord:
+    case ERT_StoredPrint:
+    case ERT_KeyObjectDoc:
+    case ERT_Registration:
+    case ERT_Fiducial:
+    case ERT_RawData:
+    case ERT_Spectroscopy:
+    case ERT_EncapDoc:
+    case ERT_ValueMap:
+    case ERT_Surface:
+    case ERT_Measurement:
+    case ERT_SurfaceScan:
+    case ERT_Tract:
+    case ERT_Assessment:
+    case ERT_Radiotherapy:
+    case ERT_Annotation: key = DCM_InstanceNumber; return true;
+    default: return false;
+    }
+}
+
+// An instance record set aside, with its number as DCMTK's ordering reads it.
+struct SetAsideRecord {
+    DcmDirectoryRecord *record = nullptr;
+    // The number once the add finished, which later records are ordered against.
+    bool hasNumber = false;
+    Sint32 number = 0;
+    // Whether the record had that number when DCMTK inserted it, before the invent pass.
+    bool numberedOnInsert = false;
+};
+
+// The records of one SERIES record that are set aside, in the order they were added.
+struct SetAsideSeries {
+    DcmDirectoryRecord *series = nullptr;
+    std::vector<SetAsideRecord> records;
+};
+
+class InstanceRecordShelf {
+public:
+    InstanceRecordShelf() = default;
+    InstanceRecordShelf(const InstanceRecordShelf &) = delete;
+    InstanceRecordShelf &operator=(const InstanceRecordShelf &) = delete;
+    // Records still set aside belong to no tree, so they are freed here.
+    ~InstanceRecordShelf() {
+        for (SetAsideSeries &entry : shelved) {
+            for (SetAsideRecord &item : entry.records) delete item.record;
+        }
+    }
+
+    // Takes every record out of each SERIES record below `root`. `invented` is true when
+    // the add that just finished invented a number for its instance record.
+    void setAside(DcmDirectoryRecord &root, bool invented) {
+        DcmDirectoryRecord *patient = nullptr;
+        while ((patient = root.nextSub(patient)) != nullptr) {
+            if (patient->getRecordType() != ERT_Patient) continue;
+            DcmDirectoryRecord *study = nullptr;
+            while ((study = patient->nextSub(study)) != nullptr) {
+                if (study->getRecordType() != ERT_Study) continue;
+                DcmDirectoryRecord *series = nullptr;
+                while ((series = study->nextSub(series)) != nullptr) {
+                    if (series->getRecordType() == ERT_Series) setAsideBelow(*series, invented);
+                }
+            }
+        }
+    }
+
+    // Puts every record back below its SERIES record, after any record there now, in the
+    // order DCMTK's sorted insertion would have given them.
+    OFCondition putBack() {
+        OFCondition status = EC_Normal;
+        for (SetAsideSeries &entry : shelved) {
+            std::vector<SetAsideRecord> ordered = sortedLikeDCMTK(entry.records);
+            size_t taken = 0;
+            while (taken < ordered.size()) {
+                status = entry.series->insertSub(ordered[taken].record);
+                if (status.bad()) break;
+                taken++;
+            }
+            // The records the series took belong to the tree now.
+            ordered.erase(ordered.begin(), ordered.begin() + taken);
+            entry.records = std::move(ordered);
+            if (status.bad()) break;
+        }
+        shelved.erase(std::remove_if(shelved.begin(), shelved.end(),
+                          [](const SetAsideSeries &entry) { return entry.records.empty(); }),
+            shelved.end());
+        return status;
+    }
+
+private:
+    void setAsideBelow(DcmDirectoryRecord &series, bool invented) {
+        if (series.cardSub() == 0) return;
+        SetAsideSeries *entry = nullptr;
+        for (SetAsideSeries &candidate : shelved) {
+            if (candidate.series == &series) entry = &candidate;
+        }
+        if (entry == nullptr) {
+            shelved.push_back({&series, {}});
+            entry = &shelved.back();
+        }
+        while (series.cardSub() > 0) {
+            SetAsideRecord item;
+            item.record = series.removeSub(0UL);
+            DcmTagKey key;
+            item.hasNumber = orderingKey(item.record->getRecordType(), key)
+                && item.record->findAndGetSint32(key, item.number).good();
+            item.numberedOnInsert = item.hasNumber && !invented;
+            entry->records.push_back(item);
+        }
+    }
+
+    // Orders `records`, given in the order they were added, as DCMTK 3.6.7 inserts them.
+    // A record with a number goes before the first record whose number is larger. A record
+    // without one, or of a type DCMTK appends, goes to the end.
+    static std::vector<SetAsideRecord> sortedLikeDCMTK(const std::vector<SetAsideRecord> &records) {
+        std::vector<SetAsideRecord> ordered;
+        ordered.reserve(records.size());
+        for (const SetAsideRecord &item : records) {
+            auto position = ordered.end();
+            if (item.numberedOnInsert) {
+                position = std::find_if(ordered.begin(), ordered.end(),
+                    [&](const SetAsideRecord &placed) {
+                        return placed.hasNumber && placed.number > item.number;
+                    });
+            }
+            ordered.insert(position, item);
+        }
+        return ordered;
+    }
+
+    std::vector<SetAsideSeries> shelved;
+};
+
 } // namespace
 
 struct mcd_dicomdir {
+    // The shelf is declared after the interface, so it is destroyed first and frees only
+    // the records that are not in the interface's tree.
     DicomDirInterface interface;
+    InstanceRecordShelf shelf;
     std::string root;
     std::string implementationClassUID;
     std::string versionName;
@@ -747,6 +947,11 @@ struct mcd_dicomdir {
     mcd_profile profile = MCD_PROFILE_GENERAL_CD;
     // Files whose records the shim writes itself, in mcd_dicomdir_write.
     std::vector<ShimRecordedFile> shimRecordedFiles;
+
+    // The root record of the interface's DICOMDIR.
+    DcmDirectoryRecord &rootRecord() {
+        return (interface.*privateMember(DicomDirMember()))->getRootRecord();
+    }
 };
 
 namespace {
@@ -837,9 +1042,31 @@ int mcd_write_media_file(
             "name are required");
         return MCD_ERROR_INVALID_ARGUMENT;
     }
+    return mcd_write_media_file_with_dataset(
+        source_path, destination_path, options, nullptr, error);
+}
+
+int mcd_write_media_file_with_dataset(
+    const char *source_path, const char *destination_path, const mcd_media_file_options *options,
+    mcd_dataset **dataset, mcd_error *error) {
+    if (dataset != nullptr) *dataset = nullptr;
+    if (source_path == nullptr || destination_path == nullptr || options == nullptr
+        || isEmptyText(options->implementation_class_uid)
+        || isEmptyText(options->implementation_version_name)) {
+        mcd_set_error(error, MCD_ERROR_INVALID_ARGUMENT,
+            std::string(__func__) + ": source, destination, implementation class UID and "
+                + "version name are required");
+        return MCD_ERROR_INVALID_ARGUMENT;
+    }
     bool created = false;
     try {
-        return writeMediaFile(source_path, destination_path, *options, created, error);
+        DcmFileFormat file;
+        const int result =
+            writeMediaFile(source_path, destination_path, *options, file, created, error);
+        if (result != MCD_OK || dataset == nullptr) return result;
+        std::unique_ptr<DcmDataset> written(file.getAndRemoveDataset());
+        *dataset = mcd_dataset_adopt(std::move(written), UID_LittleEndianExplicitTransferSyntax);
+        return MCD_OK;
     } catch (const std::exception &exception) {
         setExceptionError(error, __func__, exception.what());
     } catch (...) {
@@ -916,9 +1143,14 @@ int mcd_dicomdir_add(mcd_dicomdir *dicomdir, const char *relative_path, mcd_erro
         }
 
         MessageCapture capture;
+        const unsigned long inventedBefore = inventedInstanceNumbers(dicomdir->interface);
         OFCondition status =
             dicomdir->interface.addDicomFile(relative_path, dicomdir->root.c_str());
-        if (status.good()) return MCD_OK;
+        if (status.good()) {
+            const bool invented = inventedInstanceNumbers(dicomdir->interface) != inventedBefore;
+            dicomdir->shelf.setAside(dicomdir->rootRecord(), invented);
+            return MCD_OK;
+        }
         const int code = (status == EC_InvalidFilename || status == EC_IllegalParameter)
             ? MCD_ERROR_INVALID_ARGUMENT
             : MCD_ERROR_UNSUPPORTED;
@@ -941,7 +1173,15 @@ int mcd_dicomdir_write(mcd_dicomdir *dicomdir, mcd_error *error) {
     }
     try {
         MessageCapture capture;
-        OFCondition status = dicomdir->interface.writeDicomDir(EET_ExplicitLength, EGL_withoutGL);
+        OFCondition status = dicomdir->shelf.putBack();
+        if (status.bad()) {
+            mcd_set_error(error, MCD_ERROR_INTERNAL,
+                std::string("DcmDirectoryRecord::insertSub failed to put an instance record "
+                            "back below its SERIES record: ")
+                    + status.text());
+            return MCD_ERROR_INTERNAL;
+        }
+        status = dicomdir->interface.writeDicomDir(EET_ExplicitLength, EGL_withoutGL);
         if (status.bad()) {
             mcd_set_error(error, MCD_ERROR_IO,
                 "DicomDirInterface::writeDicomDir failed in " + dicomdir->root + ": "

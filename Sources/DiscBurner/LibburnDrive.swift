@@ -39,7 +39,11 @@ public final class LibburnDrive {
     private let logger = Logger(label: "DiscBurner")
 
     /// The interval between two polls of the drive's state during a write, in microseconds.
-    private static let pollInterval: useconds_t = 50_000
+    /// It bounds how late the end of a write is noticed, which matters for a fast `stdio:`
+    /// drive, and a poll costs a few microseconds.
+    private static let pollInterval: useconds_t = 2_000
+    /// The minimum time between two progress reports during a write.
+    private static let progressInterval = Duration.milliseconds(50)
     /// Bytes read per `burn_read_data` call during read-back: 512 sectors of 2048 bytes.
     private static let readChunkSize = 512 * 2048
 
@@ -255,12 +259,17 @@ public final class LibburnDrive {
         totalBytes: Int64, progress: ((WriteProgress) -> Void)?
     ) throws -> [LibraryMessage] {
         var messages: [LibraryMessage] = []
+        let clock = ContinuousClock()
+        var lastReport: ContinuousClock.Instant?
         while true {
             let (activity, newMessages) = try grabbed.activity()
             messages += newMessages
             if activity.isIdle { return messages }
 
-            if let progress, activity.sectors > 0 {
+            if let progress, activity.sectors > 0,
+                lastReport.map({ clock.now - $0 >= Self.progressInterval }) ?? true
+            {
+                lastReport = clock.now
                 let written = min(Int64(activity.sector) * 2048, totalBytes)
                 progress(WriteProgress(bytesWritten: written, totalBytes: totalBytes))
             }

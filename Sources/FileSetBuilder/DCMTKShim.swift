@@ -51,32 +51,43 @@ struct ShimFailure: Error {
 }
 
 /// Writes the media file for the stored instance at `source` to `destination`, which must
-/// not exist, in a transfer syntax that `profile` allows (`mcd_write_media_file`).
+/// not exist, in a transfer syntax that `profile` allows, and reads the attributes the builder needs from the data set as written,
+/// without parsing the file again (`mcd_write_media_file_with_dataset`). Safe to call on
+/// several threads at once, each with files of its own, once `initializeDCMTK` returned.
 func writeMediaFile(
     source: String, destination: String, identity: MediaFileIdentity, keys: FilledKeys,
     profile: ApplicationProfile
-) throws(ShimFailure) {
+) throws(ShimFailure) -> WrittenMediaFile {
     let strings = [
         identity.implementationClassUID, identity.implementationVersionName,
         identity.sourceAETitle, keys.patientID, keys.studyDate, keys.studyTime, keys.studyID,
         keys.seriesNumber,
     ]
     var error = mcd_error()
+    var dataset: OpaquePointer?
     let status = withCStrings(strings) { pointers in
         var options = mcd_media_file_options(
             implementation_class_uid: pointers[0], implementation_version_name: pointers[1],
             source_ae_title: pointers[2], patient_id: pointers[3], study_date: pointers[4],
             study_time: pointers[5], study_id: pointers[6], series_number: pointers[7],
             profile: profile.shimProfile)
-        return mcd_write_media_file(source, destination, &options, &error)
+        return mcd_write_media_file_with_dataset(source, destination, &options, &dataset, &error)
     }
-    guard status == Int32(MCD_OK) else {
+    guard status == Int32(MCD_OK), let dataset else {
         throw ShimFailure(status: status, message: error.text)
     }
+    defer { mcd_dataset_free(dataset) }
+    return WrittenMediaFile(keys: instanceKeys(of: dataset), summary: instanceSummary(of: dataset))
+}
+
+/// The attributes the builder reads from a media file it wrote.
+struct WrittenMediaFile: Sendable {
+    var keys: InstanceKeys
+    var summary: InstanceSummary
 }
 
 /// The values that tie a written file to its place in the file-set.
-struct InstanceKeys: Equatable {
+struct InstanceKeys: Equatable, Sendable {
     var sopInstanceUID: String
     var studyInstanceUID: String
     var seriesInstanceUID: String
@@ -95,7 +106,11 @@ func readInstanceKeys(_ path: String) throws(ShimFailure) -> InstanceKeys {
         throw ShimFailure(status: error.code, message: error.text)
     }
     defer { mcd_dataset_free(dataset) }
+    return instanceKeys(of: dataset)
+}
 
+/// Reads `InstanceKeys` from an open data set (`mcd_dataset_get_string`).
+private func instanceKeys(of dataset: OpaquePointer) -> InstanceKeys {
     func string(_ group: UInt16, _ element: UInt16) -> String {
         // 1024 bytes fit any UI, LO or PN value (PN: at most 3 groups of 64 characters
         // each, in up to 4 bytes per character).
@@ -194,7 +209,12 @@ func readInstanceSummary(_ path: String) throws(ShimFailure) -> InstanceSummary 
         throw ShimFailure(status: error.code, message: error.text)
     }
     defer { mcd_dataset_free(dataset) }
+    return instanceSummary(of: dataset)
+}
 
+/// Reads `InstanceSummary` from an open data set (`mcd_dataset_get_string_utf8`,
+/// `mcd_dataset_has_element`).
+private func instanceSummary(of dataset: OpaquePointer) -> InstanceSummary {
     func text(_ group: UInt16, _ element: UInt16) -> String {
         // 4096 bytes fit any LO, PN or SH value after decoding, at up to 4 bytes per
         // character. The shim cuts a longer value, which is then shown cut.

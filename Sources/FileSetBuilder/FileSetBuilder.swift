@@ -24,6 +24,10 @@ public struct FileSetBuilder: Sendable {
     /// The viewer program copied to every file-set, or nil for none.
     public var viewer: ViewerPayload?
 
+    /// The maximum number of threads that write media files at once. Each keeps one
+    /// instance in memory.
+    static let mediaFileThreads = 2
+
     /// The DCMTK data dictionary of the Debian package.
     public static let defaultDictionaryPath = "/usr/share/libdcmtk17/dicom.dic"
 
@@ -53,12 +57,17 @@ public struct FileSetBuilder: Sendable {
 
         do {
             let layout = FileSetLayout(plan.instances)
-            try writeMediaFiles(plan, layout, root.path)
-            try writeDicomDir(plan, layout, root.path)
+            let dicomdir = try startDicomDir(plan, root.path)
+            let summaries = try writeMediaFiles(plan, layout, root.path, listingIn: dicomdir)
+            logger.debug("media files written and listed", ["fileset.root": root.path])
+            try writeDicomDir(dicomdir, root.path)
+            logger.debug("DICOMDIR written", ["fileset.root": root.path])
             try writeReadme(plan, layout, root.path)
-            let webFiles = try WebContent(plan: plan, layout: layout, root: root.path)
-                .write(into: root.path)
+            let webFiles = try WebContent(
+                plan: plan, layout: layout, root: root.path, summaries: summaries
+            ).write(into: root.path)
             let viewerFiles = try viewer?.copy(into: root.path) ?? []
+            logger.debug("web pages and viewer written", ["fileset.root": root.path])
 
             let realRoot = URL(fileURLWithPath: root.path).resolvingSymlinksInPath().path
             let validator = FileSetValidator(
@@ -99,9 +108,15 @@ public struct FileSetBuilder: Sendable {
             sourceAETitle: plan.sourceAETitle)
     }
 
+    /// Writes the media files on one thread per core (at most `mediaFileThreads`) while
+    /// the calling thread checks each file in layout order and adds it to `dicomdir`. A
+    /// failure names the same instance as a build on one thread would: the first media file
+    /// that fails to be written or checked, else the first that the DICOMDIR rejects.
+    /// - Returns: the attributes of each written file, in the order of `layout.entries`.
     private func writeMediaFiles(
-        _ plan: FileSetPlan, _ layout: FileSetLayout, _ root: String
-    ) throws {
+        _ plan: FileSetPlan, _ layout: FileSetLayout, _ root: String,
+        listingIn dicomdir: DicomDirWriter
+    ) throws -> [InstanceSummary] {
         for folder in layout.folders {
             try createFolder(root + "/" + folder)
         }
@@ -111,36 +126,57 @@ public struct FileSetBuilder: Sendable {
             studyTime: GeneratedKeys.studyTime(plan.createdAt, in: plan.timeZone),
             studyID: GeneratedKeys.studyID,
             seriesNumber: GeneratedKeys.seriesNumber)
+        let fileIdentity = identity(plan)
+        let entries = layout.entries
 
         // The first instance written for each Patient ID, with its Patient's Name.
         var patients: [String: InstanceKeys] = [:]
-        for entry in layout.entries {
-            let destination = root + "/" + entry.relativePath
-            do {
-                try writeMediaFile(
-                    source: entry.instance.sourcePath, destination: destination,
-                    identity: identity(plan), keys: keys, profile: plan.profile)
+        var summaries: [InstanceSummary] = []
+        summaries.reserveCapacity(entries.count)
+        // A media file that fails later outranks a DICOMDIR rejection, because a build on
+        // one thread wrote and checked every media file before it listed any.
+        var dicomdirError: MediaCenterError?
+
+        let loop = ConcurrentLoop(
+            threadCount: ConcurrentLoop.coreCount(limit: Self.mediaFileThreads),
+            threadName: "fileset-media")
+        try loop.runInOrder(count: entries.count) { index in
+            let entry = entries[index]
+            do throws(ShimFailure) {
+                return .success(
+                    try writeMediaFile(
+                        source: entry.instance.sourcePath,
+                        destination: root + "/" + entry.relativePath, identity: fileIdentity,
+                        keys: keys, profile: plan.profile))
             } catch {
-                throw mediaFileError(error, entry.instance, plan.profile)
+                return .failure(mediaFileError(error, entry.instance, plan.profile))
             }
-            let written = try checkKeys(of: destination, against: entry.instance)
-            try checkSamePatient(written, &patients)
+        } consume: { index, result in
+            let entry = entries[index]
+            guard let result else {
+                throw MediaCenterError(
+                    .internalFailure,
+                    "instance \(entry.instance.sopInstanceUID) was never written; report a bug "
+                        + "with this message")
+            }
+            let written = try result.get()
+            try checkKeys(written.keys, of: entry)
+            try checkSamePatient(written.keys, &patients)
+            summaries.append(written.summary)
+            if dicomdirError == nil {
+                dicomdirError = listingError(dicomdir, entry, plan.profile)
+            }
         }
+
+        if let dicomdirError { throw dicomdirError }
+        return summaries
     }
 
-    /// Checks that the file written for `instance` contains the UIDs the store's index gave,
-    /// since the folders and the result are built from those.
-    private func checkKeys(
-        of path: String, against instance: FileSetInstance
-    ) throws -> InstanceKeys {
-        let written: InstanceKeys
-        do {
-            written = try readInstanceKeys(path)
-        } catch {
-            throw MediaCenterError(
-                error.code, "instance \(instance.sopInstanceUID) cannot be read back from \(path)",
-                cause: error.message)
-        }
+    /// Checks that the file written for `entry` contains the UIDs the store's index gave,
+    /// since the folders and the result are built from those. `written` comes from the data
+    /// set as it was written to the file.
+    private func checkKeys(_ written: InstanceKeys, of entry: FileSetLayout.Entry) throws {
+        let instance = entry.instance
         guard written.sopInstanceUID == instance.sopInstanceUID,
             written.studyInstanceUID == instance.studyInstanceUID,
             written.seriesInstanceUID == instance.seriesInstanceUID
@@ -153,7 +189,6 @@ public struct FileSetBuilder: Sendable {
                     + "\(written.seriesInstanceUID), which differ from the patient store's "
                     + "index; rebuild the index from the stored files")
         }
-        return written
     }
 
     /// Checks that instances with the same Patient ID have the same Patient's Name, because
@@ -178,12 +213,9 @@ public struct FileSetBuilder: Sendable {
         }
     }
 
-    private func writeDicomDir(
-        _ plan: FileSetPlan, _ layout: FileSetLayout, _ root: String
-    ) throws {
-        let dicomdir: DicomDirWriter
+    private func startDicomDir(_ plan: FileSetPlan, _ root: String) throws -> DicomDirWriter {
         do {
-            dicomdir = try DicomDirWriter(
+            return try DicomDirWriter(
                 root: root, fileSetID: plan.fileSetID, identity: identity(plan),
                 sopInstanceUID: makeUUIDDerivedUID(), consistencyFlag: consistencyFlag.rawValue,
                 profile: plan.profile)
@@ -191,22 +223,28 @@ public struct FileSetBuilder: Sendable {
             throw MediaCenterError(
                 error.code, "the DICOMDIR of \(root) cannot be started", cause: error.message)
         }
+    }
 
-        for entry in layout.entries {
-            do {
-                try dicomdir.add(entry.relativePath)
-            } catch {
-                throw MediaCenterError(
-                    error.code,
-                    "instance \(entry.instance.sopInstanceUID) cannot be listed in the DICOMDIR "
-                        + "of a \(plan.profile.rawValue) disc, because it does not meet that "
-                        + "profile (the cause names the missing attribute or the SOP class); "
-                        + "correct the instance at its source and send it again, or leave it off "
-                        + "the disc",
-                    cause: error.message)
-            }
+    /// Adds the media file of `entry` to `dicomdir`, and returns the error when the
+    /// DICOMDIR rejects it.
+    private func listingError(
+        _ dicomdir: DicomDirWriter, _ entry: FileSetLayout.Entry, _ profile: ApplicationProfile
+    ) -> MediaCenterError? {
+        do {
+            try dicomdir.add(entry.relativePath)
+            return nil
+        } catch {
+            return MediaCenterError(
+                error.code,
+                "instance \(entry.instance.sopInstanceUID) cannot be listed in the DICOMDIR "
+                    + "of a \(profile.rawValue) disc, because it does not meet that profile "
+                    + "(the cause names the missing attribute or the SOP class); correct the "
+                    + "instance at its source and send it again, or leave it off the disc",
+                cause: error.message)
         }
+    }
 
+    private func writeDicomDir(_ dicomdir: DicomDirWriter, _ root: String) throws {
         do {
             try dicomdir.write()
         } catch {

@@ -5,7 +5,7 @@ import MediaCenterCore
 /// from counters only, never from attribute values.
 struct FileSetLayout {
     /// An instance and the path of its media file.
-    struct Entry {
+    struct Entry: Sendable {
         var instance: FileSetInstance
         var relativePath: String
     }

@@ -25,11 +25,18 @@ struct WebContent {
     /// The studies in layout order, each with its series and instances.
     let studies: [WebStudy]
 
-    /// Reads the attributes the pages show from the media files below `root`.
+    /// Collects the attributes the pages show: from `summaries`, one per entry of `layout`
+    /// in its order, or else from the media files below `root`.
     /// - Throws: `MediaCenterError` naming the file that cannot be read.
-    init(plan: FileSetPlan, layout: FileSetLayout, root: String) throws {
+    init(
+        plan: FileSetPlan, layout: FileSetLayout, root: String,
+        summaries: [InstanceSummary]? = nil
+    ) throws {
+        precondition(
+            summaries == nil || summaries?.count == layout.entries.count,
+            "one summary per layout entry")
         self.plan = plan
-        self.studies = try Self.collect(layout, root)
+        self.studies = try Self.collect(layout, root, summaries)
     }
 
     /// Writes `INDEX.HTM`, the `IHE_PDI` folder and its pages and previews below `root`.
@@ -79,19 +86,25 @@ struct WebContent {
 
     /// Groups the layout's entries by their study and series folders, which keeps the
     /// layout's order and its one-folder-per-series rule.
-    private static func collect(_ layout: FileSetLayout, _ root: String) throws -> [WebStudy] {
+    private static func collect(
+        _ layout: FileSetLayout, _ root: String, _ summaries: [InstanceSummary]?
+    ) throws -> [WebStudy] {
         var studies: [WebStudy] = []
         var studyIndex: [String: Int] = [:]
         var seriesIndex: [String: (study: Int, series: Int)] = [:]
         var seriesCount = 0
 
-        for entry in layout.entries {
+        for (index, entry) in layout.entries.enumerated() {
             let components = entry.relativePath.split(separator: "/").map(String.init)
             let studyFolder = components.prefix(2).joined(separator: "/")
             let seriesFolder = components.prefix(3).joined(separator: "/")
             let summary: InstanceSummary
             do {
-                summary = try readInstanceSummary(root + "/" + entry.relativePath)
+                if let summaries {
+                    summary = summaries[index]
+                } else {
+                    summary = try readInstanceSummary(root + "/" + entry.relativePath)
+                }
             } catch {
                 throw MediaCenterError(
                     error.code,

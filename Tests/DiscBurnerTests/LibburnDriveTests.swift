@@ -106,6 +106,29 @@ extension DiscBurnerTests {
             #expect(reports.allSatisfy { $0.bytesWritten <= $0.totalBytes })
         }
 
+        /// The stream is longer than the hashing queue (32 MiB) and not a whole number of
+        /// its 256 KiB slots, so the queue fills, wraps and ends with a part-filled slot.
+        @Test func digestOfLongStreamMatchesMD5() throws {
+            let workspace = try Workspace()
+            defer { workspace.remove() }
+            var files: [String: [UInt8]] = [:]
+            for number in 1...5 {
+                let name = "DATA/FILE000\(number).BIN"
+                files[name] = pseudoRandomBytes(count: 8_000_000 + number * 2048, seed: UInt32(number))
+            }
+            try makeFiles(files, at: workspace.fileSet)
+            let path = workspace.root + "/DISC.iso"
+            let image = try ISOImage(directory: workspace.fileSet, volumeID: "LONG")
+
+            let writer = try LibburnDrive(address: "stdio:" + path)
+            let result = try writer.write(image)
+            writer.release(eject: false)
+
+            #expect(result.bytesWritten == image.byteCount)
+            #expect(result.bytesWritten > 36 * 1024 * 1024)
+            #expect(try md5sum(path) == result.md5)
+        }
+
         @Test func librariesRestartAfterFinish() throws {
             let workspace = try Workspace()
             defer { workspace.remove() }

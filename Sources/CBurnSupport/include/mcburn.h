@@ -16,17 +16,21 @@
 int mcburn_image_size(IsoImage *image, IsoWriteOpts *opts, off_t *size);
 
 /* Starts libisofs producing `image` with `opts` and wraps its burn_source in one that
- * computes the MD5 digest of every byte read through it. The caller owns one reference
- * to *source and releases it with burn_source_free().
+ * computes the MD5 digest of every byte read through it. A thread of the source computes
+ * the digest while libburn writes: the reads are copied into a queue of up to 32 MiB, and
+ * a read waits while the queue is full. The caller owns one reference to *source and
+ * releases it with burn_source_free(), which also stops that thread.
  * Returns 1 and sets *source on success, or a negative libisofs error code. */
 int mcburn_hashing_image_source_new(IsoImage *image, IsoWriteOpts *opts,
                                     struct burn_source **source);
 
 /* Finishes the digest of a source made by mcburn_hashing_image_source_new(): the 16
  * bytes of MD5 over every byte read so far, and how many bytes that was. Call it once
- * reading has ended. The first call closes the digest, and later calls return the same.
- * Returns 1 on success, 0 when `source` was not made by this library, -1 when the MD5
- * computation failed. */
+ * reading has ended: it waits until the hashing thread has hashed every read and has
+ * exited, and reads after it are no longer hashed or counted. The first call closes the
+ * digest, and later calls return the same. Returns 1 on success, 0 when `source` was not
+ * made by this library, -1 when the MD5 computation failed or a read could not be queued
+ * for lack of memory. */
 int mcburn_hashing_source_result(struct burn_source *source, unsigned char digest[16],
                                  off_t *bytes_read);
 

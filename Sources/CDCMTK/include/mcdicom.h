@@ -289,6 +289,15 @@ int mcd_write_media_file(
     const char *source_path, const char *destination_path,
     const mcd_media_file_options *options, mcd_error *error);
 
+/* Does what mcd_write_media_file does and, on MCD_OK, sets `*dataset` to the data set as it
+ * was written, every value in memory, so that the caller can read its attributes without
+ * parsing the file again. The caller frees it with mcd_dataset_free. `*dataset` is set to
+ * NULL when the call fails. Several threads may call this at once, each with files of its
+ * own, once mcd_initialize has returned. */
+int mcd_write_media_file_with_dataset(
+    const char *source_path, const char *destination_path,
+    const mcd_media_file_options *options, mcd_dataset **dataset, mcd_error *error);
+
 /* How a DICOMDIR is written. */
 typedef struct mcd_dicomdir_options {
     const char *implementation_class_uid;    /* (0002,0012), required */
