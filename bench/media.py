@@ -5,8 +5,8 @@ to a release build of mediacenterd on 127.0.0.1, finishes the patient with
 `mediacenterctl burn --all` and waits until its disc is verified. It measures:
 
   first byte   from the moment `burn --all` returns, and from the job's `queued` transition,
-               to the first moment the disc image under discs/ has a size above 0. A thread
-               polls the size of every file in discs/ every --poll-interval seconds.
+               to the first moment the disc image under discs/virtual0/ has a size above 0. A
+               thread polls the size of every file there every --poll-interval seconds.
   write        image bytes divided by the time from the first byte to the `verifying`
                transition, which the daemon records after the write and its folder fsync.
                The read-back verification (`verifying` to `done`) is reported on its own.
@@ -240,7 +240,7 @@ def start_daemon(options: argparse.Namespace, folder: Path) -> tuple[subprocess.
     port = harness.free_port()
     command = harness.mediacenterd_command(binary, data_dir, port)
     command[command.index("--log-level") + 1] = "debug"
-    command += ["--virtual-disc-capacity", str(options.capacity)]
+    command += ["--virtual-disc-capacity", str(options.capacity), "--virtual-drives", "1"]
     # Without JOURNAL_STREAM the daemon logs to standard error, which this script stamps.
     environment = {key: value for key, value in os.environ.items() if key != "JOURNAL_STREAM"}
     process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE,
@@ -336,7 +336,7 @@ def run_round(number: int, options: argparse.Namespace, work: Path, slices: Path
                              f"{found}")
 
         os.sync()
-        poller = SizePoller(data_dir / "discs", options.poll_interval,
+        poller = SizePoller(data_dir / "discs" / "virtual0", options.poll_interval,
                             ignore=(DRIVE_STATE_FILE,))
         poller.start()
         # Let the poller take its first look before the patient is finished.
@@ -408,7 +408,7 @@ def print_round(item: Round) -> None:
 
 
 def print_results(rounds: list[Round], options: argparse.Namespace) -> None:
-    print(f"Poll interval {options.poll_interval * 1000:.1f} ms; polls of discs/ per round: "
+    print(f"Poll interval {options.poll_interval * 1000:.1f} ms; polls of discs/virtual0/ per round: "
           + ", ".join(str(item.polls) for item in rounds))
     print()
     for item in rounds:
