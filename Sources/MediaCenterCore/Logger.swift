@@ -80,9 +80,22 @@ public struct Logger: Sendable {
         // Messages of other libraries (DCMTK's condition texts) may span lines, and a value
         // received over DICOM may hold any byte. Each entry stays on one line, so control
         // characters become spaces.
-        let text = Logger.singleLine(message())
-        let fields = metadata.sorted { $0.key < $1.key }.map {
+        var text = Logger.singleLine(message())
+        var fields = metadata.sorted { $0.key < $1.key }.map {
             (key: $0.key, value: Logger.singleLine($0.value))
+        }
+        if level != .debug {
+            // Instance, series and study UIDs identify a patient's images, so entries above
+            // debug show them masked. At debug, the entry is repeated with them.
+            let masked = Logger.maskingUIDs(text)
+            let maskedFields = fields.map { (key: $0.key, value: Logger.maskingUIDs($0.value)) }
+            if masked != text || !maskedFields.elementsEqual(fields, by: { $0 == $1 }) {
+                if Logger.isEnabled(.debug) {
+                    log(.debug, "unmasked: " + text, metadata)
+                }
+                text = masked
+                fields = maskedFields
+            }
         }
         Logger.keepIfProblem(level, label: label, text, fields)
         guard Logger.isEnabled(level) else { return }
@@ -98,6 +111,40 @@ public struct Logger: Sendable {
             var bytes = Array(line.utf8)
             _ = write(STDERR_FILENO, &bytes, bytes.count)
         }
+    }
+
+    /// The prefix of the UIDs that DICOM itself defines (SOP classes, transfer syntaxes),
+    /// which say nothing about a patient and stay readable.
+    static let standardUIDPrefix = "1.2.840.10008."
+
+    /// Returns `text` with each UID that is not one of DICOM's own replaced by `<uid>`. A
+    /// UID here is a run of digits and dots with at least five numbers, so IPv4 addresses
+    /// and version numbers stay as they are.
+    static func maskingUIDs(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: ".")) else { return text }
+        var result = ""
+        var run = ""
+        func flush() {
+            // A full stop after a UID ends the sentence, not the UID.
+            let candidate = run.drop { $0 == "." }.reversed().drop { $0 == "." }.reversed()
+            let uid = String(candidate)
+            let numbers = uid.split(separator: ".", omittingEmptySubsequences: false)
+            let isUID =
+                numbers.count >= 5 && numbers.allSatisfy { !$0.isEmpty }
+                && !uid.hasPrefix(standardUIDPrefix)
+            result += isUID ? run.replacingOccurrences(of: uid, with: "<uid>") : run
+            run = ""
+        }
+        for character in text {
+            if character.isASCII && (character.isNumber || character == ".") {
+                run.append(character)
+            } else {
+                if !run.isEmpty { flush() }
+                result.append(character)
+            }
+        }
+        if !run.isEmpty { flush() }
+        return result
     }
 
     /// Returns `text` with each run of control characters (newlines included) replaced by

@@ -897,7 +897,7 @@ class TestStatusCodes:
         assert len(daemon.log_lines("C-STORE status 0000", "calling.ae=PYNETDICOM")) == 3
 
     def test_unparsable_data_set_gets_c000(self, start_daemon, tmp_path, monkeypatch):
-        daemon = start_daemon()
+        daemon = start_daemon("--log-level", "debug")
         sop_instance = generate_uid()
         # A valid first element, then an element header whose length runs past the end.
         garbage = pdu_client.encode_element(0x00080016, "UI", pdu_client.uid_value(CT), True)
@@ -914,7 +914,7 @@ class TestStatusCodes:
         assert "cannot be parsed" in lines[0]
 
     def test_damaged_compressed_pixel_data_gets_c000(self, start_daemon, tmp_path, monkeypatch):
-        daemon = start_daemon()
+        daemon = start_daemon("--log-level", "debug")
         good = sample_file("JPEG-LL.dcm")
         damaged = pydicom.dcmread(good)
         damaged.SOPInstanceUID = generate_uid()
@@ -931,11 +931,14 @@ class TestStatusCodes:
         assert statuses == [0xC000, 0x0000]
         assert len(daemon.spool_files()) == 1
         assert daemon.spool_leftovers() == []
+        # Above debug the UID is masked; the debug copy of the entry shows it.
         lines = logged(daemon, "status C000", f"sop.instance={damaged.SOPInstanceUID}")
         assert "pixel data cannot be decoded" in lines[0]
+        masked = logged(daemon, "status C000", "sop.instance=<uid>")
+        assert damaged.SOPInstanceUID not in masked[0]
 
     def test_mismatched_instance_uid_gets_a900(self, start_daemon, tmp_path, monkeypatch):
-        daemon = start_daemon()
+        daemon = start_daemon("--log-level", "debug")
         requested = generate_uid()
         in_data_set = generate_uid()
         path = write_instance_file(tmp_path, CT, requested, EXPLICIT,
@@ -955,7 +958,7 @@ class TestStatusCodes:
         used = in_use / (in_use + usage.f_bavail) * 100
         if used <= 1:
             pytest.skip(f"the file system of {tmp_path} is only {used:.2f} % full, not above 1 %")
-        daemon = start_daemon("--spool-high-water", "1")
+        daemon = start_daemon("--log-level", "debug", "--spool-high-water", "1")
         sop_instance = generate_uid()
         path = write_instance_file(tmp_path, CT, sop_instance, EXPLICIT,
                                    image_data_set(sop_instance))
@@ -988,7 +991,7 @@ def ct_variant(patient_id: str, sop_instance: str, study: str) -> pydicom.Datase
 
 class TestDuplicates:
     def test_same_instance_twice_is_kept_once(self, start_daemon):
-        daemon = start_daemon()
+        daemon = start_daemon("--log-level", "debug")
         dataset = ct_variant("DUP-1", generate_uid(), generate_uid())
         association = pynetdicom_associate(daemon.port, [(CTImageStorage, [EXPLICIT])])
         assert association.is_established

@@ -35,3 +35,18 @@ import Testing
         #expect(Logger.singleLine("first\nsecond\r\n\tthird") == "first second third")
     }
 }
+
+@Suite struct UIDMaskTests {
+    @Test(arguments: [
+        ("stored sop.instance=1.2.826.0.1.3680043.8.498.123", "stored sop.instance=<uid>"),
+        ("instance 1.2.3.4.5 is too large.", "instance <uid> is too large."),
+        ("from 10.0.0.5 port 104", "from 10.0.0.5 port 104"),
+        ("DCMTK 3.6.7", "DCMTK 3.6.7"),
+        ("syntax 1.2.840.10008.1.2.4.70 kept", "syntax 1.2.840.10008.1.2.4.70 kept"),
+        ("a:1.2.3.4.5,b:1.2.3.4.6", "a:<uid>,b:<uid>"),
+        ("no uid here", "no uid here"),
+    ])
+    func masksInstanceUIDs(_ text: String, _ expected: String) {
+        #expect(Logger.maskingUIDs(text) == expected)
+    }
+}
