@@ -129,7 +129,9 @@ public enum Daemon {
         let spool = try Spool(root: data + "/spool")
         let removed = spool.removeTemporaryFiles()
         if removed > 0 {
-            logger.notice("removed \(removed) incomplete receives that were never acknowledged")
+            logger.notice(
+                "removed \(removed) incomplete \(removed == 1 ? "receive" : "receives") that "
+                    + "\(removed == 1 ? "was" : "were") never acknowledged")
         }
         let store = try PatientStore(path: data + "/mediacenter.db")
         _ = try SpoolRecovery(spool: spool, store: store).run()

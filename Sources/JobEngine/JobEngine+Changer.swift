@@ -187,7 +187,7 @@ extension JobEngine {
         try store.addReject(
             RejectRecord(number: number, reason: reason, path: path, drive: drive.name),
             toCollection: id)
-        try changer.printLabel(.reject(reason: reason), onDiscIn: drive.name)
+        try changer.printLabel(.reject(reason: Self.labelReason(reason)), onDiscIn: drive.name)
         try changer.moveDisc(from: drive.name, to: .reject)
         rejects.consecutive += 1
         logger.warning(
@@ -204,6 +204,13 @@ extension JobEngine {
                     + "\(reason); check the media in the input bin of \(changer.name) and "
                     + "the drive \(drive.name), then retry the job")
         }
+    }
+
+    /// Returns the part of a reject reason that goes on the disc's label: the text before
+    /// its first colon, such as "the read-back differs", without the paths and digests
+    /// that follow, which are for the log and the console.
+    static func labelReason(_ reason: String) -> String {
+        String(reason.prefix { $0 != ":" })
     }
 
     /// Makes the label of a verified disc from the store's name and ID and the details

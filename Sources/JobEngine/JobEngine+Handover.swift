@@ -23,6 +23,14 @@ extension JobEngine {
     func keptDiscNumbers(_ discs: [PlannedDisc], collection id: Int64) throws -> Set<Int> {
         let verified = try store.verifiedDiscContents(ofCollection: id)
         guard !verified.isEmpty else { return [] }
+        let count = discs.first?.count ?? 0
+        for stale in verified where stale.count != count {
+            logger.warning(
+                "disc \(stale.number) of \(stale.count) from an earlier run of this job no "
+                    + "longer belongs to its set, which is now \(count) discs; take it out of "
+                    + "the output bin and do not hand it out with the new set",
+                ["job.id": String(id), "drive.name": drive.name])
+        }
         let keptDiscs = discs.filter { disc in
             let instanceIDs = Set(disc.instances.map(\.id))
             return verified.contains { earlier in

@@ -464,7 +464,7 @@ public final class JobEngine: Sendable {
             return
         }
         guard let media = try? drive.inspectMedia(), media.status == .written else { return }
-        try? changer.printLabel(.reject(reason: reason), onDiscIn: drive.name)
+        try? changer.printLabel(.reject(reason: Self.labelReason(reason)), onDiscIn: drive.name)
         try? changer.moveDisc(from: drive.name, to: .reject)
     }
 

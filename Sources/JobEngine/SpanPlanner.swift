@@ -60,14 +60,25 @@ public struct SpanPlanner: Sendable {
     ///   fit on a disc, naming the instance, its size and the capacity.
     public func plan(_ items: [SpanItem]) throws -> [[Int]] {
         let room = capacityBytes - overheadBytes
+        let smallest = items.map { Self.sectorRounded($0.fileBytes) }.min() ?? 0
+        guard room > 0, smallest <= room else {
+            // Nothing fits: the content every disc repeats is the problem, not an instance.
+            throw MediaCenterError(
+                .mediaFailure,
+                "the content that every disc of the set repeats takes \(overheadBytes) bytes "
+                    + "(directories, DICOMDIR, README.TXT, the web pages and previews of the "
+                    + "whole patient, and the viewer_folder copy), which leaves "
+                    + "\(max(room, 0)) bytes of a \(capacityBytes)-byte disc for images; load "
+                    + "larger media, or make viewer_folder smaller")
+        }
         for item in items where Self.sectorRounded(item.fileBytes) > room {
             throw MediaCenterError(
                 .mediaFailure,
                 "instance \(item.sopInstanceUID) is \(item.fileBytes) bytes as a media file, "
                     + "but a disc with a capacity of \(capacityBytes) bytes has room for "
-                    + "\(max(room, 0)) bytes of files besides its \(overheadBytes) bytes of "
-                    + "directories and DICOMDIR; load larger media or leave the instance off "
-                    + "the disc")
+                    + "\(room) bytes of images besides the \(overheadBytes) bytes that every "
+                    + "disc of the set repeats (directories, DICOMDIR, web pages, previews, "
+                    + "viewer); load larger media")
         }
 
         var discs: [[Int]] = []

@@ -102,4 +102,16 @@ import Testing
     @Test func emptyCollectionHasNoDiscs() throws {
         #expect(try planner(120).plan([]) == [])
     }
+
+    @Test func overheadLargerThanDiscNamesRepeatedContent() {
+        let planner = SpanPlanner(capacityBytes: 100 << 10, overheadBytes: 120 << 10)
+
+        let error = #expect(throws: MediaCenterError.self) {
+            try planner.plan([item("1.1", 4)])
+        }
+
+        #expect(error?.message.contains("every disc of the set repeats") == true)
+        #expect(error?.message.contains("viewer_folder") == true)
+        #expect(error?.message.contains("1.1") == false)
+    }
 }
