@@ -76,11 +76,11 @@ public struct Configuration: Sendable, Equatable {
     public var blankRewritable = false
     /// The virtual drives of the embedded default, which share one changer.
     public var virtualDrives = 2
-    /// What loads the drives.
+    /// The kind of changer that loads the drives.
     public var changer = ChangerKind.simulated
     /// The bins and drives of a SCSI medium changer, for `changer = scsi`.
     public var scsiChanger = ScsiChangerSettings()
-    /// Which drives jobs run on.
+    /// The drives that jobs run on.
     public var drives = DriveKind.virtual
     /// The discs at the top of the simulated changer's input bin, in the order they are
     /// taken; good blanks follow them.
@@ -274,7 +274,7 @@ extension Configuration {
     }
 }
 
-/// What loads discs into the drives.
+/// The kinds of changer that load discs into the drives.
 public enum ChangerKind: String, Sendable, CaseIterable {
     /// A changer with no hardware, whose input bin the simulated supply fills.
     case simulated

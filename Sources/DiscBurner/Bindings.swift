@@ -132,7 +132,7 @@ public enum BurnLibraries {
 
     /// The lock around every libisofs call that makes or frees an image, a node, a file
     /// source or an image stream. All images of a process share one local file system
-    /// object whose reference count libisofs changes without any lock, and it frees that
+    /// object whose reference count libisofs changes without any lock. libisofs frees that
     /// object when the count reaches zero, so two threads that make or free images at the
     /// same time can free it under each other. libisofs' own writer threads only read
     /// files and do not change these counts.

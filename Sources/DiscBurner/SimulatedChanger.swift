@@ -8,7 +8,7 @@ import Synchronization
 /// image file names. Each label is a text file and an SVG image next to the disc's image.
 ///
 /// The drives share the bins. The input bin contains the supply in order and then as many
-/// good blanks as needed, up to `inputCapacity` discs in all when that is set; with several
+/// good blanks as needed, up to `inputCapacity` discs in all when that is set. With several
 /// drives, each load takes the next disc, whichever drive it is for. The output and reject bins
 /// take at most their capacity, when set, until `emptyBins()` is called.
 /// With a state file, the bins and the position in the supply survive a restart; a supply

@@ -69,7 +69,7 @@ public final class JobEngine: Sendable {
         var running = false
         var stopRequested = false
         var wakeRequested = false
-        /// Whether the log says that the drive is gone.
+        /// Whether the drive's absence was logged.
         var driveMissingLogged = false
         /// The job that runs on the drive now.
         var currentJob: Int64?

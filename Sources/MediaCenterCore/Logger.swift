@@ -114,7 +114,7 @@ public struct Logger: Sendable {
     }
 
     /// The prefix of the UIDs that DICOM itself defines (SOP classes, transfer syntaxes),
-    /// which say nothing about a patient and stay readable.
+    /// which identify no patient and stay readable.
     static let standardUIDPrefix = "1.2.840.10008."
 
     /// Returns `text` with each UID that is not one of DICOM's own replaced by `<uid>`. A

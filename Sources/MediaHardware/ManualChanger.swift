@@ -4,7 +4,7 @@ import Synchronization
 
 /// A changer that is a person, for a kiosk with one drive or a few and no robot. The
 /// operator puts a blank disc into a drive when the front panel requests one, and takes
-/// each disc out when the drive ejects it: a verified disc goes to the patient, and a
+/// each disc out when the drive ejects it. A verified disc goes to the patient, and a
 /// rejected one is marked `REJECT` by hand and set aside.
 ///
 /// ``loadFromInput(into:)`` waits until the drive reports a disc. Meanwhile the drive is

@@ -44,7 +44,8 @@ extension PatientStore {
         }
     }
 
-    /// The reason of the transition to `burning` when the drive named `drive` takes a job.
+    /// Returns the reason of the transition to `burning` when the drive named `drive` takes
+    /// a job.
     public static func tookJobReason(drive: String) -> String {
         "drive \(drive) took the job"
     }

@@ -83,7 +83,7 @@ class Sender:
 
 class Killer(threading.Thread):
     """Kills the daemon with SIGKILL after random pauses and starts it again, at most
-    `limit` times or until told to stop."""
+    `limit` times or until stopped."""
 
     def __init__(self, daemon, generator: random.Random, limit: int):
         super().__init__(name="killer")

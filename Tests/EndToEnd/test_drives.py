@@ -102,7 +102,7 @@ class TestDrives:
         assert sorted(found) == sorted(sent)
 
     def test_manual_changer_burns_on_loaded_drive(self, make_daemon, tmp_path):
-        # A virtual drive always holds a blank disc, so the operator's load is immediate.
+        # A virtual drive always contains a blank disc, so the operator's load is immediate.
         daemon = make_daemon("--completion-timeout", "600", "--changer", "manual",
                              "--virtual-drives", "1")
         sources = tmp_path / "sources"

@@ -122,7 +122,7 @@ class TestSpanning:
 
 class TestRetryOfSpannedSet:
     def test_retry_keeps_the_verified_discs(self, make_daemon, tmp_path):
-        # Disc 1 takes the first blank; disc 2 meets two written discs, one more than the
+        # Disc 1 takes the first blank. Disc 2 meets two written discs, one more than the
         # reject limit allows, so the job fails with disc 1 verified.
         daemon = make_daemon("--completion-timeout", "600", "--virtual-disc-capacity", "2",
                              "--virtual-drives", "1", "--max-consecutive-rejects", "1",
