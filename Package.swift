@@ -87,12 +87,16 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MediaCenterCoreTests", dependencies: ["MediaCenterCore"]),
         .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol"]),
-        .testTarget(name: "DicomNetworkTests", dependencies: ["DicomNetwork", "CDCMTK", "TestSupport"]),
+        .testTarget(
+            name: "DicomNetworkTests", dependencies: ["DicomNetwork", "CDCMTK", "TestSupport"]),
         .testTarget(name: "PatientStoreTests", dependencies: ["PatientStore", "TestSupport"]),
         .testTarget(
             name: "FileSetBuilderTests",
-            dependencies: ["FileSetBuilder", "CDCMTK", "DiscBurner", "MediaHardware", "TestSupport"]),
-        .testTarget(name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware", "TestSupport"]),
+            dependencies: [
+                "FileSetBuilder", "CDCMTK", "DiscBurner", "MediaHardware", "TestSupport",
+            ]),
+        .testTarget(
+            name: "DiscBurnerTests", dependencies: ["DiscBurner", "MediaHardware", "TestSupport"]),
         .testTarget(
             name: "ApplianceTests",
             dependencies: [

@@ -50,7 +50,8 @@ def main() -> None:
     for number in range(options.rounds):
         folder = inputs / f"round{number}"
         folder.mkdir()
-        rounds.append((make_slices(folder, options.slices), make_multiframe(folder, options.frames)))
+        rounds.append(
+            (make_slices(folder, options.slices), make_multiframe(folder, options.frames)))
     slice_bytes = sum(path.stat().st_size for path in rounds[0][0])
     large_bytes = rounds[0][1].stat().st_size
 

@@ -408,8 +408,8 @@ def print_round(item: Round) -> None:
 
 
 def print_results(rounds: list[Round], options: argparse.Namespace) -> None:
-    print(f"Poll interval {options.poll_interval * 1000:.1f} ms; polls of discs/virtual0/ per round: "
-          + ", ".join(str(item.polls) for item in rounds))
+    print(f"Poll interval {options.poll_interval * 1000:.1f} ms; polls of discs/virtual0/ "
+          "per round: " + ", ".join(str(item.polls) for item in rounds))
     print()
     for item in rounds:
         print_round(item)

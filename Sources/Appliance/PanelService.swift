@@ -52,7 +52,8 @@ public final class PanelService: Sendable {
         hardware: any PanelHardware, store: PatientStore, engine: JobQueue,
         drives: @escaping @Sendable () -> [any DiscDrive],
         drivesWaitingForMedia: @escaping @Sendable () -> [String] = { [] },
-        mediaMissing: (@Sendable () -> Bool)? = nil, stateFile: String, clock: any PanelClock = SystemPanelClock(),
+        mediaMissing: (@Sendable () -> Bool)? = nil, stateFile: String,
+        clock: any PanelClock = SystemPanelClock(),
         timing: PanelTiming = PanelTiming(), refreshInterval: Duration = .milliseconds(500),
         logger: Logger = Logger(label: "panel")
     ) {
@@ -259,7 +260,9 @@ public final class PanelService: Sendable {
         let activity: ApplianceActivity
         if !drivesWaitingForMedia().isEmpty {
             activity = .mediaNeeded
-        } else if try !(store.collectionIDs(in: .burning) + store.collectionIDs(in: .verifying)).isEmpty {
+        } else if try !(store.collectionIDs(in: .burning) + store.collectionIDs(in: .verifying))
+            .isEmpty
+        {
             activity = .burning
         } else if needsMedia() {
             activity = .mediaNeeded

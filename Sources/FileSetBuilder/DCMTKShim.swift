@@ -51,9 +51,10 @@ struct ShimFailure: Error {
 }
 
 /// Writes the media file for the stored instance at `source` to `destination`, which must
-/// not exist, in a transfer syntax that `profile` allows, and reads the attributes the builder needs from the data set as written,
-/// without parsing the file again (`mcd_write_media_file_with_dataset`). Safe to call on
-/// several threads at once, each with files of its own, once `initializeDCMTK` returned.
+/// not exist, in a transfer syntax that `profile` allows. Reads the attributes the builder
+/// needs from the data set as written, without parsing the file again
+/// (`mcd_write_media_file_with_dataset`). Safe to call on several threads at once, each
+/// with files of its own, once `initializeDCMTK` returned.
 func writeMediaFile(
     source: String, destination: String, identity: MediaFileIdentity, keys: FilledKeys,
     profile: ApplicationProfile

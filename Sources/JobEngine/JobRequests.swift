@@ -19,7 +19,8 @@ struct JobRequests: Sendable {
 
     /// Queues every receiving collection.
     func finishAll() throws -> [Int64] {
-        try queue(try store.collectionIDs(in: .receiving), reason: "burn requested for all patients")
+        try queue(
+            try store.collectionIDs(in: .receiving), reason: "burn requested for all patients")
     }
 
     /// Queues the failed collection `id` again.

@@ -48,12 +48,14 @@ final class PanelTestDrive: DiscDrive {
     init() throws {
         folder = try TestFiles.makeTemporaryFolder("panel")
         store = try PatientStore(path: folder + "/mediacenter.db")
-        engine = JobQueue(store: store, engines: [
-            JobEngine(
-                store: store, drive: drive, fileSets: NoFileSets(),
-                configuration: JobEngineConfiguration(
-                    completionTimeout: 600, stagingDirectory: folder + "/staging"))
-        ])
+        engine = JobQueue(
+            store: store,
+            engines: [
+                JobEngine(
+                    store: store, drive: drive, fileSets: NoFileSets(),
+                    configuration: JobEngineConfiguration(
+                        completionTimeout: 600, stagingDirectory: folder + "/staging"))
+            ])
     }
 
     func service(drives: [any DiscDrive]? = nil) -> PanelService {
@@ -160,7 +162,8 @@ final class PanelTestDrive: DiscDrive {
         try store.transition(collection: id, from: .queued, to: .burning, reason: "test")
         let panel = PanelService(
             hardware: SimulatedPanel(), store: store, engine: engine,
-            drives: { [drive = self.drive] in [drive] }, drivesWaitingForMedia: { ["panel0"] }, stateFile: folder + "/panel.json")
+            drives: { [drive = self.drive] in [drive] }, drivesWaitingForMedia: { ["panel0"] },
+            stateFile: folder + "/panel.json")
 
         let snapshot = try panel.refresh()
 

@@ -114,7 +114,8 @@ extension DiscBurnerTests {
             var files: [String: [UInt8]] = [:]
             for number in 1...5 {
                 let name = "DATA/FILE000\(number).BIN"
-                files[name] = pseudoRandomBytes(count: 8_000_000 + number * 2048, seed: UInt32(number))
+                files[name] = pseudoRandomBytes(
+                    count: 8_000_000 + number * 2048, seed: UInt32(number))
             }
             try makeFiles(files, at: workspace.fileSet)
             let path = workspace.root + "/DISC.iso"

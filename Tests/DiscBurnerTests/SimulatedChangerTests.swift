@@ -58,7 +58,8 @@ extension DiscBurnerTests {
             let changer = try changer(workspace, supply: [.verifyError])
 
             try changer.loadFromInput(into: "virtual0")
-            let written = try changer.drives[0].write(directory: workspace.fileSet, volumeID: "TEST")
+            let written = try changer.drives[0].write(
+                directory: workspace.fileSet, volumeID: "TEST")
             let verification = try changer.drives[0].verify(written)
 
             #expect(!verification.matches)
@@ -72,7 +73,8 @@ extension DiscBurnerTests {
             let changer = try changer(workspace)
 
             try changer.loadFromInput(into: "virtual0")
-            let written = try changer.drives[0].write(directory: workspace.fileSet, volumeID: "TEST")
+            let written = try changer.drives[0].write(
+                directory: workspace.fileSet, volumeID: "TEST")
 
             #expect(try changer.drives[0].verify(written).matches)
             try changer.moveDisc(from: "virtual0", to: .output)
@@ -160,7 +162,9 @@ extension DiscBurnerTests {
 
             try changer.loadFromInput(into: "virtual0")
 
-            #expect(throws: MediaCenterError.self) { try changer.moveDisc(from: "virtual0", to: .input) }
+            #expect(throws: MediaCenterError.self) {
+                try changer.moveDisc(from: "virtual0", to: .input)
+            }
         }
 
         @Test func invalidBinCapacityIsError() throws {
@@ -209,7 +213,8 @@ extension DiscBurnerTests.SimulatedChangerTests {
         try changer.moveDisc(from: "virtual0", to: .reject)
 
         #expect(changer.driveNames == ["virtual0", "virtual1"])
-        #expect(changer.contents(of: .reject) == ["virtual1/DISC0001.iso", "virtual0/DISC0001.iso"])
+        #expect(
+            changer.contents(of: .reject) == ["virtual1/DISC0001.iso", "virtual0/DISC0001.iso"])
     }
 
     @Test func unknownDriveIsError() throws {

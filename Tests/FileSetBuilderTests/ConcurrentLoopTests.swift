@@ -99,8 +99,11 @@ import Testing
         let loop = ConcurrentLoop(threadCount: 2, threadName: "loop-test")
         var consumed = 0
 
-        try loop.runInOrder(count: 0) { _ -> Result<Int, any Error> in .success(1) } consume: {
-            _, _ in consumed += 1
+        try loop.runInOrder(count: 0) { _ -> Result<Int, any Error> in
+            .success(1)
+        } consume: {
+            _, _ in
+            consumed += 1
         }
 
         #expect(consumed == 0)
@@ -144,10 +147,14 @@ import Testing
         #expect(result.files.count == 24)
         let images = listing.records.filter { $0.recordType == "IMAGE" }
         // DCMTK sorts instance records by Instance Number, so the last file comes first.
-        #expect(images.map(\.referencedFileID) == (1...24).reversed().map {
-            String(format: "DICOM/ST000001/SE000001/IM%06d", $0)
-        })
-        #expect(images.map(\.referencedSOPInstanceUID) == plan.instances.reversed().map(\.sopInstanceUID))
+        #expect(
+            images.map(\.referencedFileID)
+                == (1...24).reversed().map {
+                    String(format: "DICOM/ST000001/SE000001/IM%06d", $0)
+                })
+        #expect(
+            images.map(\.referencedSOPInstanceUID)
+                == plan.instances.reversed().map(\.sopInstanceUID))
     }
 
     @Test("damaged instance among many fails the build")
