@@ -60,8 +60,7 @@ public struct SpanPlanner: Sendable {
     ///   fit on a disc, naming the instance, its size and the capacity.
     public func plan(_ items: [SpanItem]) throws -> [[Int]] {
         let room = capacityBytes - overheadBytes
-        let smallest = items.map { Self.sectorRounded($0.fileBytes) }.min() ?? 0
-        guard room > 0, smallest <= room else {
+        guard room > 0 else {
             // Nothing fits: the content every disc repeats is the problem, not an instance.
             throw MediaCenterError(
                 .mediaFailure,
