@@ -78,6 +78,8 @@ public struct Configuration: Sendable, Equatable {
     public var virtualDrives = 2
     /// The kind of changer that loads the drives.
     public var changer = ChangerKind.simulated
+    /// The write speed of optical drives.
+    public var burnSpeed = BurnSpeed.maximum
     /// The bins and drives of a SCSI medium changer, for `changer = scsi`.
     public var scsiChanger = ScsiChangerSettings()
     /// The drives that jobs run on.

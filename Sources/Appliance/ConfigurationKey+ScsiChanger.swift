@@ -1,3 +1,4 @@
+import DiscBurner
 import Foundation
 import ScsiChanger
 
@@ -20,6 +21,27 @@ public struct ScsiChangerSettings: Sendable, Equatable {
 }
 
 extension ConfigurationKey {
+    static let burnSpeed = ConfigurationKey(
+        name: "burn_speed", option: "--burn-speed", aliases: [], placeholder: "SPEED",
+        summary: "write speed of optical drives: max, or a multiple of the medium's 1x speed "
+            + "such as 16 (the drive rounds it to a speed it supports)",
+        allowed: "max, or a whole number from 1 to 64", inEffect: true,
+        apply: { text, configuration in
+            if text.lowercased() == "max" {
+                configuration.burnSpeed = .maximum
+            } else if let factor = Int(text), (1...64).contains(factor) {
+                configuration.burnSpeed = .factor(factor)
+            } else {
+                throw InvalidValue()
+            }
+        },
+        format: { configuration in
+            switch configuration.burnSpeed {
+            case .maximum: "max"
+            case .factor(let factor): String(factor)
+            }
+        })
+
     static let scsiChangerDevice = ConfigurationKey(
         name: "scsi_changer_device", option: "--scsi-changer-device", aliases: [],
         placeholder: "NODE",

@@ -316,6 +316,7 @@ extension ConfigurationKey {
         panel,
         panelBoard,
         panelFallback,
+        burnSpeed,
         scsiChangerDevice,
         scsiChangerInput,
         scsiChangerOutput,

@@ -107,7 +107,7 @@ struct DriveSetup: Sendable {
                         "\(node) is not one of the changer's drives; add it to "
                             + "scsi_changer_drives with its element address")
                 }
-                let drive = OpticalDrive(address: node)
+                let drive = OpticalDrive(address: node, speed: configuration.burnSpeed)
                 try manual?.addDrive(drive)
                 return engine(drive, changer, registry)
             }

@@ -597,6 +597,14 @@ final class GrabbedDrive {
         }
     }
 
+    /// Sets the write speed with `burn_drive_set_speed`, in 1000 bytes/s, where 0 asks for
+    /// the drive's maximum. The read speed stays at the maximum.
+    func setWriteSpeed(kilobytesPerSecond: Int32) throws {
+        try checkedCall {
+            burn_drive_set_speed(drive, 0, kilobytesPerSecond)
+        }
+    }
+
     /// Makes write options for this drive with `burn_write_opts_new`.
     func makeWriteOptions() throws -> BurnWriteOptions {
         try checkedCall {

@@ -17,6 +17,28 @@ public struct LibburnMedia: Sendable, Equatable {
     public var isFile: Bool
 }
 
+/// The speed a disc is written at.
+public enum BurnSpeed: Sendable, Equatable {
+    /// The fastest the drive and medium allow.
+    case maximum
+    /// A multiple of the medium's 1x speed, such as 16 for 16x; the drive may round it to a
+    /// speed it supports.
+    case factor(Int)
+
+    /// Returns the speed in 1000 bytes/s for `burn_drive_set_speed` on `profile`, where 0
+    /// means the maximum. 1x is 176.4 k/s on CD, 1385 k/s on DVD and 4496 k/s on BD.
+    public func kilobytesPerSecond(for profile: MediaProfile) -> Int32 {
+        guard case .factor(let factor) = self else { return 0 }
+        let oneX: Double =
+            switch profile {
+            case .dvdr, .dvdPlusR, .dvdrw, .dvdPlusRW: 1385
+            case .bdr, .bdre: 4496
+            default: 176.4
+            }
+        return Int32((Double(factor) * oneX).rounded(.up))
+    }
+}
+
 /// The progress of a running write.
 public struct WriteProgress: Sendable, Equatable {
     public var bytesWritten: Int64
@@ -93,8 +115,11 @@ public final class LibburnDrive {
     /// - Throws: `MediaCenterError` with `.mediaFailure` and libburn's and libisofs'
     ///   messages when the write fails at any point.
     public func write(
-        _ image: ISOImage, progress: ((WriteProgress) -> Void)? = nil
+        _ image: ISOImage, speed: BurnSpeed = .maximum,
+        progress: ((WriteProgress) -> Void)? = nil
     ) throws -> DiscWriteResult {
+        let profile = speed == .maximum ? MediaProfile.unknown : try inspectMedia().profile
+        try grabbed.setWriteSpeed(kilobytesPerSecond: speed.kilobytesPerSecond(for: profile))
         let source = try image.makeSource()
         let expectedBytes = source.size
         let layout = try BurnDiscLayout(source: source)

@@ -19,9 +19,14 @@ public final class OpticalDrive: DiscDrive {
     private let isBusy = Mutex(false)
     private let logger = Logger(label: "DiscBurner")
 
-    /// Makes a drive for `address`. Nothing is opened until the first operation.
-    public init(address: String) {
+    /// The speed discs are written at.
+    public let speed: BurnSpeed
+
+    /// Makes a drive for `address` that writes at `speed`. Nothing is opened until the
+    /// first operation.
+    public init(address: String, speed: BurnSpeed = .maximum) {
         self.address = address
+        self.speed = speed
     }
 
     /// Loads the medium and reports its kind, status and the bytes free on it.
@@ -79,7 +84,7 @@ public final class OpticalDrive: DiscDrive {
             logger.debug(
                 "disc write starting",
                 ["drive.address": address, "image.bytes": String(image.byteCount)])
-            return try drive.write(image)
+            return try drive.write(image, speed: speed)
         }
     }
 

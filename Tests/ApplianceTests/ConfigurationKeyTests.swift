@@ -158,6 +158,9 @@ import Testing
             accepted: [("simulated", "simulated"), ("none", "none"), ("NONE", "none")],
             rejected: ["", "stop", "off"]),
         Case(
+            key: "burn_speed", accepted: [("max", "max"), ("MAX", "max"), ("16", "16")],
+            rejected: ["0", "65", "fast", "16x"]),
+        Case(
             key: "scsi_changer_device",
             accepted: [("", ""), ("/dev/sg3", "/dev/sg3")],
             rejected: ["sg3", "/dev/sg 3"]),
@@ -289,7 +292,7 @@ import Testing
             "spool_low_water": "80", "retention_days": "7", "retention_interval": "300",
             "completion_timeout": "60", "virtual_media": "cd-r", "virtual_disc_capacity": "700",
             "media_profile": "auto", "blank_rewritable": "off", "virtual_drives": "2",
-            "changer": "simulated", "drives": "virtual", "scsi_changer_device": "",
+            "changer": "simulated", "drives": "virtual", "burn_speed": "max", "scsi_changer_device": "",
             "scsi_changer_input": "", "scsi_changer_output": "", "scsi_changer_reject": "",
             "scsi_changer_drives": "",
             "simulated_supply": "blank", "max_consecutive_rejects": "3", "label_institution": "",

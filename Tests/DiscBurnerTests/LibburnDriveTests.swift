@@ -159,3 +159,29 @@ extension DiscBurnerTests {
         }
     }
 }
+
+extension DiscBurnerTests.LibburnDriveTests {
+    @Test(arguments: [
+        (BurnSpeed.maximum, MediaProfile.cdr, Int32(0)),
+        (.factor(4), .cdr, 706),
+        (.factor(16), .dvdPlusR, 22160),
+        (.factor(2), .bdre, 8992),
+    ])
+    func speedInKilobytesPerSecond(_ speed: BurnSpeed, _ profile: MediaProfile, _ expected: Int32) {
+        #expect(speed.kilobytesPerSecond(for: profile) == expected)
+    }
+
+    @Test func writeAtSetSpeedToStdioDrive() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try makeSampleFileSet(at: workspace.fileSet)
+        let image = try ISOImage(directory: workspace.fileSet, volumeID: "SPEED")
+        let path = workspace.root + "/speed.iso"
+
+        let drive = try LibburnDrive(address: "stdio:" + path)
+        defer { drive.release(eject: false) }
+        let result = try drive.write(image, speed: .factor(4))
+
+        #expect(result.bytesWritten == image.byteCount)
+    }
+}
