@@ -81,11 +81,19 @@ extension JobEngine {
         }
     }
 
-    /// Throws `JobCancelled` when the console asked to cancel job `id`.
+    /// Throws `JobCancelled` when the console requested to cancel job `id`, and a
+    /// `MediaCenterError` when the daemon is stopping, so that the job is queued again
+    /// instead of writing the rest of its set first.
     func checkCancelRequest(_ id: Int64) throws {
-        let requested = control.withLock { $0.currentJob == id && $0.cancelRequested }
-        if requested {
+        let (cancelled, stopping) = control.withLock {
+            ($0.currentJob == id && $0.cancelRequested, $0.stopRequested)
+        }
+        if cancelled {
             throw JobCancelled(message: "stopped at a safe point on \(drive.name)")
+        }
+        if stopping {
+            throw MediaCenterError(
+                .mediaFailure, "the daemon is stopping; the job stopped at a safe point")
         }
     }
 }
@@ -94,7 +102,7 @@ extension JobQueue {
     /// Cancels job `id`: a queued job fails at once, and a running one stops at its next
     /// safe point (see ``JobEngine/requestCancel(job:)``).
     public func cancel(job id: Int64) throws -> CancelOutcome {
-        let store = engines[0].store
+        let store = requests.store
         for _ in 0..<3 {
             guard let record = try store.collection(id: id) else { return .notFound }
             switch record.state {
@@ -104,7 +112,7 @@ extension JobQueue {
                     collection: id, from: .queued, to: .failed, reason: reason,
                     failureReason: reason)
                 {
-                    engines[0].logger.notice("queued job cancelled", ["job.id": String(id)])
+                    requests.logger.notice("queued job cancelled", ["job.id": String(id)])
                     return .cancelledWhileQueued
                 }
             case .burning, .verifying:

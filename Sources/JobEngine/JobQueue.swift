@@ -18,7 +18,7 @@ public final class JobQueue: Sendable {
     }
 
     private let members: Mutex<Members>
-    private let requests: JobRequests
+    let requests: JobRequests
 
     /// The engines, one per drive, in the order they joined.
     public var engines: [JobEngine] { members.withLock { $0.engines } }

@@ -217,3 +217,62 @@ final class FailingDrive: DiscDrive {
         #expect(record.state == .done)
     }
 }
+
+/// A drive whose writes each take `pause` seconds, so a test can stop the engine mid-set.
+final class SlowDrive: DiscDrive {
+    let name = "slow0"
+    let pause: TimeInterval
+
+    init(pause: TimeInterval) {
+        self.pause = pause
+    }
+
+    func inspectMedia() throws -> MediaInfo {
+        MediaInfo(profile: .cdr, status: .blank, capacityBytes: 400 << 10)
+    }
+
+    func write(directory: String, volumeID: String) throws -> DiscWriteResult {
+        Thread.sleep(forTimeInterval: pause)
+        let bytes = try imageByteCount(directory: directory, volumeID: volumeID)
+        return DiscWriteResult(bytesWritten: bytes, md5: "aa", location: "/dev/null")
+    }
+
+    func imageByteCount(directory: String, volumeID: String) throws -> Int64 {
+        try ScriptedDrive(.works).imageByteCount(directory: directory, volumeID: volumeID)
+    }
+
+    func verify(_ written: DiscWriteResult) throws -> DiscVerification {
+        DiscVerification(matches: true, md5: written.md5)
+    }
+
+    func erase() throws {}
+
+    func eject() throws {}
+}
+
+extension HandoverTests {
+    @Test func stopBetweenDiscsQueuesJobAgain() async throws {
+        // Twelve 100 KB instances in four series span four 400 KB discs.
+        var id: Int64 = 0
+        for index in 1...12 {
+            id = try fixture.receive(
+                patientID: "P1", uid: "1.\(index)", series: "1.2.\(index / 4)", bytes: 100 << 10)
+        }
+        let jobs = engine(SlowDrive(pause: 0.3))
+        try jobs.start()
+        try jobs.finishAll()
+        for _ in 0..<200 {
+            if try fixture.store.collection(id: id)?.discs.isEmpty == false { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+
+        jobs.stop()
+
+        let record = try #require(try fixture.store.collection(id: id))
+        // The disc in progress when the stop came is finished; the set is not.
+        #expect(record.state == .queued)
+        #expect(record.discs.count < 4)
+        let reasons = try fixture.store.transitions(ofCollection: id).map(\.reason)
+        #expect(reasons.last?.contains("daemon stopped during the job") == true)
+    }
+}
