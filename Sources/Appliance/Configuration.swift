@@ -5,6 +5,7 @@ import Foundation
 import JobEngine
 import MediaCenterCore
 import MediaHardware
+import ScsiChanger
 
 /// Every setting of mediacenterd, each with its built-in default.
 ///
@@ -244,6 +245,30 @@ struct InvalidValue: Error {
 }
 
 extension Configuration {
+    /// Returns the configuration that `settings` make over the built-in defaults, after the
+    /// checks of keys that depend on each other, as the daemon makes it at start.
+    /// - Throws: `ConfigurationError` with every problem found.
+    public static func validated(_ settings: [ConfigurationSetting]) throws -> Configuration {
+        var configuration = Configuration()
+        try configuration.apply(settings)
+        try configuration.checkKeysTogether()
+        return configuration
+    }
+
+    /// Runs every check of keys that depend on each other and reports all problems at once.
+    /// - Throws: `ConfigurationError` with every problem found.
+    public func checkKeysTogether() throws {
+        var problems: [String] = []
+        for check in [checkKeysAgree, checkCombinations] {
+            do {
+                try check()
+            } catch let error as ConfigurationError {
+                problems += error.problems
+            }
+        }
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+    }
+
     /// Checks the values that only fit some values of other keys.
     /// - Throws: `ConfigurationError` naming both keys and the fix.
     public func checkCombinations() throws {
@@ -269,6 +294,21 @@ extension Configuration {
                     "changer = scsi needs \(key); set it to the changer's elements (its manual "
                         + "or mtx status lists the element addresses)")
             }
+        }
+        if changer == .scsi && problems.isEmpty {
+            do {
+                try ScsiChangerConfiguration(
+                    name: "changer0", input: scsiChanger.input, output: scsiChanger.output,
+                    reject: scsiChanger.reject, drives: scsiChanger.drives
+                ).validate()
+            } catch let error as MediaCenterError {
+                problems.append(error.message)
+            }
+        }
+        if panel == .gpio && panelBoard.isEmpty {
+            problems.append(
+                "panel = gpio needs panel_board; set it to a board file such as a copy of "
+                    + "board/generic.conf, or set panel = simulated")
         }
         if !problems.isEmpty {
             throw ConfigurationError(problems: problems)

@@ -42,7 +42,9 @@ extension ControlServer {
         }
         if let problem = invalidValue(value, for: key) { return .failure(problem) }
 
-        let path = loaded.editablePath
+        // A link is followed, so that the edit reaches the file it points to and the link
+        // stays a link.
+        let path = URL(fileURLWithPath: loaded.editablePath).resolvingSymlinksInPath().path
         let text: String
         do {
             text = try currentText(of: path)
@@ -53,11 +55,13 @@ extension ControlServer {
         }
         let edited = ConfigurationFile.setting(key.name, to: value, in: text)
         do {
-            _ = try ConfigurationFile.parse(Array(edited.utf8), path: path)
+            _ = try Configuration.validated(
+                try ConfigurationFile.parse(Array(edited.utf8), path: path))
         } catch let error as ConfigurationError {
             return .failure(
-                "not changed, because \(path) has other errors; fix them first (mediacenterctl "
-                    + "config check \(path)):\n" + error.problems.joined(separator: "\n"))
+                "not changed, because the daemon would not start with \(path) after this "
+                    + "change; fix these first (mediacenterctl config check \(path)):\n"
+                    + error.problems.joined(separator: "\n"))
         } catch {
             return .failure(String(describing: error))
         }

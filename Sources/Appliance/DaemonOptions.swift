@@ -100,8 +100,7 @@ public struct DaemonOptions: Sendable, Equatable {
             try configuration.apply(fileSettings)
         }
         try configuration.apply(settings)
-        try configuration.checkKeysAgree()
-        try configuration.checkCombinations()
+        try configuration.checkKeysTogether()
         var sources: [String: ConfigurationSetting.Source] = [:]
         for setting in (fileSettings ?? []) + settings {
             sources[setting.key.name] = setting.source

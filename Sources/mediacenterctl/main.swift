@@ -81,7 +81,9 @@ func checkConfiguration(_ invocation: Invocation, renderer: Renderer) -> Never {
     }
     var output = CheckOutput(file: file, valid: true, settings: 0, problems: [])
     do {
-        output.settings = try ConfigurationFile.read(file, missingIsFine: false)?.count ?? 0
+        let settings = try ConfigurationFile.read(file, missingIsFine: false) ?? []
+        _ = try Configuration.validated(settings)
+        output.settings = settings.count
     } catch let error as ConfigurationError {
         output.valid = false
         output.problems = error.problems
@@ -93,7 +95,8 @@ func checkConfiguration(_ invocation: Invocation, renderer: Renderer) -> Never {
     if invocation.json {
         printJSON(output)
     } else if output.valid {
-        renderer.wrapped("\(file): no errors; \(output.settings) keys set.")
+        let keys = output.settings == 1 ? "key" : "keys"
+        renderer.wrapped("\(file): no errors; \(output.settings) \(keys) set.")
     } else {
         for problem in output.problems { renderer.wrapped(problem, indent: "    ") }
         renderer.wrapped("\(file): \(output.problems.count) error(s).")

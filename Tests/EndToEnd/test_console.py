@@ -291,6 +291,44 @@ class TestConfiguration:
         checked = ctl_alone("config", "check", str(config))
         assert checked.returncode == 0, checked.stdout
 
+    def test_set_refuses_a_file_the_daemon_would_not_start_with(self, configured):
+        daemon, config = configured
+        before = config.read_text()
+
+        result = daemon.ctl("config", "set", "drives", "optical", check=False)
+
+        assert result.returncode == 1
+        assert "changer = simulated works only with drives = virtual" in result.stderr \
+            + result.stdout
+        assert config.read_text() == before
+
+    def test_check_finds_keys_that_disagree(self, tmp_path):
+        config = tmp_path / "bad.conf"
+        config.write_text("spool_high_water = 50\nspool_low_water = 60\n"
+                          "changer = scsi\ndrives = optical\n"
+                          "scsi_changer_input = slot:1-10\nscsi_changer_output = slot:5-20\n"
+                          "scsi_changer_reject = slot:30\n"
+                          "scsi_changer_drives = /dev/sr0=256\n", encoding="utf-8")
+
+        result = ctl_alone("config", "check", str(config))
+
+        assert result.returncode == 2
+        assert "spool_low_water" in result.stdout + result.stderr
+
+    def test_set_follows_a_link(self, make_daemon, tmp_path):
+        real = tmp_path / "real"
+        real.mkdir()
+        target = real / "site.conf"
+        target.write_text("completion_timeout = 600\n", encoding="utf-8")
+        link = tmp_path / "site.conf"
+        link.symlink_to(target)
+        daemon = make_daemon("--config", str(link), name="linked")
+
+        daemon.ctl("config", "set", "completion_timeout", "900")
+
+        assert link.is_symlink()
+        assert target.read_text() == "completion_timeout = 900\n"
+
     def test_check_without_file_reads_daemon_file(self, configured):
         daemon, config = configured
 
