@@ -207,6 +207,7 @@ public enum Daemon {
             options: options, configuration: configuration,
             targets: .init(
                 ingest: ingest, accessControl: accessControl, engines: { engine.engines },
+                queue: engine,
                 retention: retention, labelReader: labelReader))
 
         _ = sd_notify(0, "READY=1")

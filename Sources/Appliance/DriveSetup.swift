@@ -84,7 +84,9 @@ struct DriveSetup: Sendable {
 
         case .optical:
             try configuration.checkCombinations()
-            let queue = JobQueue(store: store, engines: [])
+            let queue = JobQueue(
+                store: store, engines: [],
+                completionTimeout: TimeInterval(configuration.completionTimeout))
             try queue.start()
             let registry = DeviceRegistry()
             let monitor = DeviceMonitor(source: try LibudevSource(), registry: registry)

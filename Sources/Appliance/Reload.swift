@@ -78,6 +78,8 @@ final class ConfigurationReloader: Sendable {
         var accessControl: AccessControl
         /// The engines of the drives attached now.
         var engines: @Sendable () -> [JobEngine]
+        /// The job queue, which finishes idle patients while no drive is attached.
+        var queue: JobQueue?
         var retention: Retention
         var labelReader: ReloadableLabelReader
     }
@@ -142,6 +144,7 @@ final class ConfigurationReloader: Sendable {
         targets.ingest.update(
             highWaterPercent: configuration.spoolHighWater,
             transcodeTo: configuration.transcodeTo)
+        targets.queue?.setCompletionTimeout(TimeInterval(configuration.completionTimeout))
         for engine in targets.engines() {
             engine.updateConfiguration {
                 $0.completionTimeout = TimeInterval(configuration.completionTimeout)

@@ -15,6 +15,11 @@ public final class JobQueue: Sendable {
         var engines: [JobEngine]
         var started = false
         var stopped = false
+        /// Seconds without a new instance after which a patient counts as finished while
+        /// no drive is attached, or nil to leave that to the engines alone.
+        var completionTimeout: TimeInterval?
+        /// The thread that finishes idle patients while no drive is attached.
+        var keeper: JoinableThread?
     }
 
     private let members: Mutex<Members>
@@ -28,10 +33,14 @@ public final class JobQueue: Sendable {
 
     /// Makes a queue of the jobs in `store`, served by `engines`, which must use the same
     /// store. The queue may start with none, when drives are found later (see ``add(_:)``).
+    /// - Parameter completionTimeout: seconds without a new instance after which a patient
+    ///   counts as finished, for the time when no drive is attached and so no engine
+    ///   finishes idle patients; nil leaves them receiving until a drive is attached.
     public init(
-        store: PatientStore, engines: [JobEngine], logger: Logger = Logger(label: "jobs")
+        store: PatientStore, engines: [JobEngine], completionTimeout: TimeInterval? = nil,
+        logger: Logger = Logger(label: "jobs")
     ) {
-        members = Mutex(Members(engines: engines))
+        members = Mutex(Members(engines: engines, completionTimeout: completionTimeout))
         requests = JobRequests(store: store, logger: logger)
     }
 
@@ -45,6 +54,10 @@ public final class JobQueue: Sendable {
         for engine in engines {
             engine.rejectLeftoverDisc()
             try engine.start(requeueInterrupted: false)
+        }
+        if members.withLock({ $0.completionTimeout != nil }) {
+            let keeper = try JoinableThread(name: "job-queue") { [self] in keepQueue() }
+            members.withLock { $0.keeper = keeper }
         }
     }
 
@@ -63,12 +76,39 @@ public final class JobQueue: Sendable {
     /// Asks every engine to stop after the step it is in, and waits for all of them. Burns
     /// in progress on several drives finish side by side.
     public func stop() {
-        let engines = members.withLock { members in
+        let (engines, keeper) = members.withLock { members in
             members.stopped = true
-            return members.engines
+            defer { members.keeper = nil }
+            return (members.engines, members.keeper)
         }
         for engine in engines { engine.requestStop() }
         for engine in engines { engine.waitUntilStopped() }
+        keeper?.join()
+    }
+
+    /// Changes the completion timeout used while no drive is attached.
+    public func setCompletionTimeout(_ seconds: TimeInterval) {
+        members.withLock { $0.completionTimeout = seconds }
+    }
+
+    /// Finishes idle patients twice a second while no drive is attached, until the queue
+    /// stops. Once a drive is attached, its engine does this.
+    private func keepQueue() {
+        while true {
+            usleep(500_000)
+            let (stopped, idleEngines, timeout) = members.withLock {
+                ($0.stopped, $0.engines.isEmpty, $0.completionTimeout)
+            }
+            if stopped { return }
+            guard idleEngines, let timeout else { continue }
+            do {
+                let idle = try requests.store.receivingCollectionIDs(
+                    idleSince: Date(timeIntervalSinceNow: -timeout))
+                _ = try requests.queue(idle, reason: "no instance for \(Int(timeout)) s")
+            } catch {
+                requests.logger.error("idle patients cannot be queued: \(error)")
+            }
+        }
     }
 
     /// Makes every engine look at the queue now.

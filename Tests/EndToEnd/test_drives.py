@@ -142,6 +142,18 @@ class TestDrives:
         assert "no optical drive found" in daemon.log()
         assert panel["leds"]["error"] in ("on", "blinking"), panel
 
+    def test_idle_patient_is_queued_without_any_drive(self, make_daemon, tmp_path):
+        daemon = make_daemon("--completion-timeout", "1", "--drives", "optical",
+                             "--changer", "manual")
+        sources = tmp_path / "sources"
+        sources.mkdir()
+        daemon.storescu(patient_slices(sources, 1)[0])
+
+        jobs = daemon.wait_for_jobs(lambda jobs: jobs and jobs[0]["state"] == "queued",
+                                    timeout=20)
+
+        assert jobs[0]["state"] == "queued"
+
     def test_simulated_changer_needs_virtual_drives(self, tmp_path):
         result = subprocess.run(
             [str(binary_folder() / "mediacenterd"), "--config", "/dev/null",
