@@ -230,7 +230,7 @@ extension ControlServer {
         }
         let space = FileSystemSpace.measure(path: configuration.dataDirectory)
         let panelSummary = try panel.map { PanelSummary(try $0.refresh()) }
-        return StatusReport(
+        var report = StatusReport(
             version: ImplementationIdentity.productVersion,
             listener: "\(configuration.bindAddress):\(configuration.port)",
             aeTitles: configuration.aeTitles,
@@ -242,6 +242,11 @@ extension ControlServer {
             totalBytes: space.map { $0.usedBytes + $0.availableBytes } ?? 0,
             usedPercent: space.map { Int($0.usedPercent.rounded(.up)) } ?? 0,
             spoolHighWaterPercent: configuration.spoolHighWater)
+        report.spoolAvailableBytes = FileSystemSpace.measure(path: console.spoolDirectory)?
+            .availableBytes
+        report.spoolReclaimableBytes = try store.reclaimableBytes()
+        report.missingSpoolFiles = try store.missingSpoolFiles().count
+        return report
     }
 
     private func changerSummary(_ changer: (any DiscChanger)?) -> ChangerSummary? {

@@ -88,6 +88,12 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var usedPercent: Int
     /// The spool high-water mark in percent: above it a C-STORE gets status A700.
     public var spoolHighWaterPercent: Int
+    /// Bytes free for the daemon's user on the spool's file system.
+    public var spoolAvailableBytes: Int64?
+    /// Bytes of spool files of burned jobs, which retention may remove.
+    public var spoolReclaimableBytes: Int64?
+    /// Recorded instances whose spool file was missing at start.
+    public var missingSpoolFiles: Int?
 
     public init(
         version: String, listener: String, aeTitles: [String], uptimeSeconds: Int,

@@ -40,6 +40,13 @@ struct Renderer {
             "\(ConsoleText.bytes(report.freeBytes)) free of "
                 + "\(ConsoleText.bytes(report.totalBytes)) (\(report.usedPercent)% used; "
                 + "spool high-water mark \(report.spoolHighWaterPercent)%)")
+        if let reclaimable = report.spoolReclaimableBytes {
+            var text = "\(ConsoleText.bytes(reclaimable)) of burned jobs' spool files"
+            if let missing = report.missingSpoolFiles, missing > 0 {
+                text += "; \(missing) spool files missing since the start, see log"
+            }
+            field("Reclaimable", text)
+        }
         let order = ["receiving", "queued", "burning", "verifying", "done", "failed"]
         field("Queue", order.map { "\($0) \(report.queue[$0] ?? 0)" }.joined(separator: ", "))
         if let panel = report.panel {

@@ -119,6 +119,10 @@ class TestReadCommands:
         assert report["uptimeSeconds"] >= 0
         assert [drive["name"] for drive in report["drives"]] == ["virtual0", "virtual1"]
         assert report["drives"][0]["status"] == "blank"
+        assert report["spoolReclaimableBytes"] == 0
+        assert report["missingSpoolFiles"] == 0
+        assert report["spoolAvailableBytes"] > 0
+        assert "Reclaimable" in text.stdout
         assert report["drives"][0]["media"] == "CD-R"
         assert report["changer"]["kind"] == "simulated"
         assert set(report["changer"]["bins"]) == {"input", "output", "reject"}
