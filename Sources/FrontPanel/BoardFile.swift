@@ -42,9 +42,11 @@ public struct BoardFile: Sendable, Equatable {
     public init(parsing text: String, path: String) throws {
         self.path = path
         var entries: [BoardEntry] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false)
-            .enumerated()
-        {
+        // Swift reads CR LF as one newline character, so files written on Windows work too.
+        for (index, raw) in text.split(
+            omittingEmptySubsequences: false, whereSeparator: \.isNewline
+        )
+        .enumerated() {
             let content =
                 raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
                 .first ?? ""

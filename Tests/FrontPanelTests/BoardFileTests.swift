@@ -70,6 +70,14 @@ import Testing
         #expect(board.entry(for: .button(.cancel)).fileLine == 9)
     }
 
+    @Test func windowsLineEndingsParse() throws {
+        let text = Self.valid.replacingOccurrences(of: "\n", with: "\r\n")
+        let board = try BoardFile(parsing: text, path: "test.conf")
+
+        #expect(board.entry(for: .button(.cancel)).line == 13)
+        #expect(board.entry(for: .button(.cancel)).fileLine == 7)
+    }
+
     @Test func unknownNameNamesFileLineAndValues() {
         let message = Self.parseError(Self.replacingLine(2, with: "led.bussy gpiochip0 27"))
 
