@@ -180,6 +180,11 @@ extension ControlServer {
         -> ControlResponse
     {
         let names = console.drives().map(\.name)
+        guard !names.isEmpty else {
+            return .failure(
+                "there is no drive to eject; mediacenterctl drives lists the drives the daemon "
+                    + "has found")
+        }
         if let name = request.drive, !names.contains(name) {
             return .failure(
                 "no drive named '\(name)'; the drives are \(names.joined(separator: ", "))")
