@@ -7,6 +7,16 @@ extension ControlServer {
     /// Walks the panel's LEDs, inspects each idle drive and tests the spool's file system.
     func selftest(_ console: ConsoleContext) -> [SelftestStep] {
         var steps: [SelftestStep] = []
+        if let panel, console.loaded.configuration.panel == .gpio,
+            panel.panel.hardware.backendName != PanelBackend.gpio.rawValue
+        {
+            steps.append(
+                SelftestStep(
+                    name: "panel", result: "fail",
+                    detail: "panel = gpio, but the GPIO panel could not be opened and the "
+                        + "\(panel.panel.hardware.backendName) panel runs instead; see "
+                        + "mediacenterctl log for the reason"))
+        }
         if let panel {
             for (led, shown) in panel.walkLEDs() {
                 steps.append(
@@ -20,6 +30,12 @@ extension ControlServer {
             steps.append(SelftestStep(name: "panel", result: "skip", detail: "no front panel"))
         }
 
+        if console.drives().isEmpty {
+            steps.append(
+                SelftestStep(
+                    name: "drives", result: "fail",
+                    detail: "no drive is attached; check the drives' cables and udev"))
+        }
         for summary in driveSummaries(console) {
             let name = "drive \(summary.name)"
             switch summary.status {

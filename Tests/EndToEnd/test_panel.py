@@ -162,6 +162,9 @@ class TestGpioFallback:
         warnings = daemon.log_lines("GPIO chip not found: gpiochip0", "simulated front panel")
         assert warnings, daemon.log()
         assert "raspberry-pi-4.conf:11" in warnings[0]
+        selftest = daemon.ctl("selftest", check=False)
+        assert selftest.returncode == 1
+        assert "the GPIO panel could not be opened" in " ".join(selftest.stdout.split())
 
     def test_missing_chip_without_fallback_stops_daemon(self, tmp_path):
         from conftest import binary_folder
