@@ -76,8 +76,11 @@ extension ControlServer {
             "configuration file changed on the console: \(key.name) = \(value)",
             ["config.file": path, "config.key": key.name])
         var message =
-            "Set \(key.name) = \(value) in \(path). The change takes effect at the next "
-            + "restart (systemctl restart mediacenterd) or reload."
+            key.reloads
+            ? "Set \(key.name) = \(value) in \(path). The change takes effect at the next "
+                + "reload (systemctl reload mediacenterd) or restart."
+            : "Set \(key.name) = \(value) in \(path). The change takes effect at the next "
+                + "restart (systemctl restart mediacenterd); a reload keeps the running value."
         if case .option(let option) = loaded.sources[key.name] {
             message +=
                 " Note: the daemon was started with the option \(option), which "

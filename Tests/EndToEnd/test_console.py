@@ -290,8 +290,9 @@ class TestConfiguration:
 
         assert config.read_text() == ("# site settings\ncompletion_timeout = 900 # ten minutes\n"
                                       "dimse_timeout = 40\nmax_associations = 7\n")
-        assert "takes effect at the next restart" in result.stdout
+        assert "takes effect at the next reload" in joined(result.stdout)
         assert "Set max_associations = 7" in added.stdout
+        assert "a reload keeps the running value" in joined(added.stdout)
         checked = ctl_alone("config", "check", str(config))
         assert checked.returncode == 0, checked.stdout
 
