@@ -16,19 +16,12 @@ public enum PanelFallback: String, Sendable, CaseIterable {
 }
 
 extension ConfigurationKey {
-    static let panel = ConfigurationKey(
-        name: "panel", option: "--panel", aliases: [], placeholder: "BACKEND",
+    static let panel = oneOf(
+        name: "panel", option: "--panel", placeholder: "BACKEND",
         summary: "front panel backend: simulated keeps the LEDs and buttons in memory for "
             + "mediacenterctl panel and press, gpio drives the lines of panel_board through "
             + "libgpiod",
-        allowed: "simulated or gpio", inEffect: true,
-        apply: { text, configuration in
-            guard let backend = PanelBackend(rawValue: text.lowercased()) else {
-                throw InvalidValue()
-            }
-            configuration.panel = backend
-        },
-        format: { $0.panel.rawValue })
+        \.panel)
 
     static let panelBoard = ConfigurationKey(
         name: "panel_board", option: "--panel-board", aliases: [], placeholder: "FILE",
@@ -46,18 +39,10 @@ extension ConfigurationKey {
         },
         format: { $0.panelBoard })
 
-    static let panelFallback = ConfigurationKey(
-        name: "panel_fallback", option: "--panel-fallback", aliases: [],
-        placeholder: "MODE",
+    static let panelFallback = oneOf(
+        name: "panel_fallback", option: "--panel-fallback", placeholder: "MODE",
         summary: "what happens when panel = gpio cannot open a GPIO chip or line: simulated "
             + "logs a warning and uses the simulated panel, none stops the daemon; a board "
             + "file with an error always stops it",
-        allowed: "simulated or none", inEffect: true,
-        apply: { text, configuration in
-            guard let fallback = PanelFallback(rawValue: text.lowercased()) else {
-                throw InvalidValue()
-            }
-            configuration.panelFallback = fallback
-        },
-        format: { $0.panelFallback.rawValue })
+        \.panelFallback)
 }

@@ -205,34 +205,18 @@ extension ConfigurationKey {
             summary: "virtual drives that burn side by side, one patient's disc set per drive; "
                 + "their image files go to discs/virtual0, discs/virtual1, ...",
             range: Configuration.virtualDrivesRange, \.virtualDrives),
-        ConfigurationKey(
-            name: "drives", option: "--drives", aliases: [], placeholder: "KIND",
+        oneOf(
+            name: "drives", option: "--drives", placeholder: "KIND",
             summary: "the drives jobs run on: virtual (ISO image files under the data "
                 + "directory) or optical (the drives udev reports; needs changer = manual)",
-            allowed: DriveKind.allCases.map(\.rawValue).joined(separator: " or "),
-            inEffect: true,
-            apply: { text, configuration in
-                guard let kind = DriveKind(rawValue: text.lowercased()) else {
-                    throw InvalidValue()
-                }
-                configuration.drives = kind
-            },
-            format: { $0.drives.rawValue }),
-        ConfigurationKey(
-            name: "changer", option: "--changer", aliases: [], placeholder: "KIND",
+            \.drives),
+        oneOf(
+            name: "changer", option: "--changer", placeholder: "KIND",
             summary: "what loads the drives: simulated, a changer with bins that the "
                 + "simulated supply fills; manual, an operator who loads each disc when "
-                + "the front panel asks and takes out each ejected one; or scsi, a SCSI "
-                + "medium changer (see the scsi_changer_ keys)",
-            allowed: ChangerKind.allCases.map(\.rawValue).joined(separator: " or "),
-            inEffect: true,
-            apply: { text, configuration in
-                guard let kind = ChangerKind(rawValue: text.lowercased()) else {
-                    throw InvalidValue()
-                }
-                configuration.changer = kind
-            },
-            format: { $0.changer.rawValue }),
+                + "the front panel requests it and takes out each ejected one; or scsi, a "
+                + "SCSI medium changer (see the scsi_changer_ keys)",
+            \.changer),
         ConfigurationKey(
             name: "media_profile", option: "--media-profile", aliases: [],
             placeholder: "PROFILE",
@@ -324,6 +308,24 @@ extension ConfigurationKey {
         scsiChangerDrives,
         engineersGroup,
     ]
+
+    /// Makes a key whose value is one of the raw values of `Choice`, in any letter case.
+    static func oneOf<Choice: RawRepresentable & CaseIterable & Sendable>(
+        name: String, option: String, placeholder: String, summary: String,
+        _ property: WritableKeyPath<Configuration, Choice> & Sendable
+    ) -> ConfigurationKey where Choice.RawValue == String {
+        ConfigurationKey(
+            name: name, option: option, aliases: [], placeholder: placeholder,
+            summary: summary,
+            allowed: Choice.allCases.map(\.rawValue).joined(separator: " or "), inEffect: true,
+            apply: { text, configuration in
+                guard let choice = Choice(rawValue: text.lowercased()) else {
+                    throw InvalidValue()
+                }
+                configuration[keyPath: property] = choice
+            },
+            format: { $0[keyPath: property].rawValue })
+    }
 
     /// Makes a key whose value is a whole number in `range`.
     private static func wholeNumber(

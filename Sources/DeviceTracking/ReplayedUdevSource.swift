@@ -8,7 +8,7 @@ import Synchronization
 /// records it has seen.
 ///
 /// A `scsi_device` record gives its peripheral device type in `MODALIAS=scsi:t-0xNN`, the
-/// property the kernel sets on it, because a recording holds properties and no sysfs
+/// property the kernel sets on it, because a recording contains properties and no sysfs
 /// attributes.
 public final class ReplayedUdevSource: UdevSource {
     /// One step of a replay.

@@ -597,7 +597,7 @@ final class GrabbedDrive {
         }
     }
 
-    /// Sets the write speed with `burn_drive_set_speed`, in 1000 bytes/s, where 0 asks for
+    /// Sets the write speed with `burn_drive_set_speed`, in 1000 bytes/s, where 0 requests
     /// the drive's maximum. The read speed stays at the maximum.
     func setWriteSpeed(kilobytesPerSecond: Int32) throws {
         try checkedCall {

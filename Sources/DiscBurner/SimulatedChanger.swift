@@ -11,7 +11,7 @@ import Synchronization
 /// good blanks as needed, up to `inputCapacity` discs in all when that is set. With several
 /// drives, each load takes the next disc, whichever drive it is for. The output and reject bins
 /// take at most their capacity, when set, until `emptyBins()` is called.
-/// With a state file, the bins and the position in the supply survive a restart; a supply
+/// With a state file, the bins and the position in the supply survive a restart. A supply
 /// list other than the recorded one starts the input bin anew.
 public final class SimulatedChanger: DiscChanger {
     /// A name for logs and the console, such as `simulated0`.

@@ -34,8 +34,8 @@ public final class JobQueue: Sendable {
     /// Makes a queue of the jobs in `store`, served by `engines`, which must use the same
     /// store. The queue may start with none, when drives are found later (see ``add(_:)``).
     /// - Parameter completionTimeout: seconds without a new instance after which a patient
-    ///   counts as finished, for the time when no drive is attached and so no engine
-    ///   finishes idle patients; nil leaves them receiving until a drive is attached.
+    ///   counts as finished while no drive is attached, because then no engine finishes
+    ///   idle patients. With nil they stay receiving until a drive is attached.
     public init(
         store: PatientStore, engines: [JobEngine], completionTimeout: TimeInterval? = nil,
         logger: Logger = Logger(label: "jobs")

@@ -64,7 +64,8 @@ public protocol DiscChanger: AnyObject, Sendable {
     func moveDisc(from drive: String, to bin: ChangerBin) throws
 
     /// Makes a load that waits, for example for an operator, throw instead, so that the
-    /// daemon can stop. Changers that never wait do nothing.
+    /// daemon can stop. The default implementation, for changers that never wait, does
+    /// nothing.
     func interruptWaits()
 }
 

@@ -1,9 +1,10 @@
 import MediaCenterCore
 import MediaHardware
 
-/// Which elements of a SCSI medium changer are the appliance's bins and drives. SMC-3 only
-/// numbers the elements, so the site says which storage or import/export slots hold blank
-/// discs, which take finished ones, and which data transfer element is which drive.
+/// The roles of a SCSI medium changer's elements: the appliance's bins and drives. SMC-3
+/// only numbers the elements, so the site configures which storage or import/export slots
+/// contain blank discs, which take finished ones, and which data transfer element is which
+/// drive.
 public struct ScsiChangerConfiguration: Sendable, Equatable {
     /// Consecutive elements of one type: `count` addresses from `first`.
     public struct ElementRange: Sendable, Equatable {
@@ -48,7 +49,7 @@ public struct ScsiChangerConfiguration: Sendable, Equatable {
     /// The medium transport element that moves the discs, or nil for the first one the
     /// changer reports.
     public var transportAddress: UInt16?
-    /// Whether READ ELEMENT STATUS asks for volume tags, for a changer that reads labels.
+    /// Whether READ ELEMENT STATUS requests volume tags, for a changer that reads labels.
     public var readsVolumeTags: Bool
     /// How long the changer may report that it is becoming ready at start, in seconds.
     public var readyTimeoutSeconds: Int
@@ -90,9 +91,9 @@ public struct ScsiChangerConfiguration: Sendable, Equatable {
 
     /// Checks the configuration on its own, before any command goes to the changer.
     /// - Throws: `MediaCenterError` with `.invalidConfiguration` for an empty name, a bin
-    ///   without slots, a range of a type other than storage or import/export, a range that
-    ///   runs past address FFFFh, an element in two bins, no drive, or two drives of one
-    ///   name or address.
+    ///   without slots, or a range of a type other than storage or import/export. The same
+    ///   applies to a range past address FFFFh, an element in two bins, no drive, and two
+    ///   drives of one name or address.
     public func validate() throws {
         guard !name.isEmpty else {
             throw invalid("missing changer name; name the changer, such as changer0")

@@ -296,7 +296,7 @@ class TestConfiguration:
         checked = ctl_alone("config", "check", str(config))
         assert checked.returncode == 0, checked.stdout
 
-    def test_set_refuses_a_file_the_daemon_would_not_start_with(self, configured):
+    def test_set_rejects_unstartable_file(self, configured):
         daemon, config = configured
         before = config.read_text()
 

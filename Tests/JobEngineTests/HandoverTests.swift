@@ -1,5 +1,5 @@
 import Foundation
-import JobEngine
+@testable import JobEngine
 import MediaCenterCore
 import MediaHardware
 import PatientStore
@@ -218,21 +218,22 @@ final class FailingDrive: DiscDrive {
     }
 }
 
-/// A drive whose writes each take `pause` seconds, so a test can stop the engine mid-set.
-final class SlowDrive: DiscDrive {
-    let name = "slow0"
-    let pause: TimeInterval
-
-    init(pause: TimeInterval) {
-        self.pause = pause
-    }
+/// A drive that calls `duringWrite` inside its first write, so a test can act while a disc
+/// is being written.
+final class HookedDrive: DiscDrive {
+    let name = "hooked0"
+    let duringWrite = Mutex<(@Sendable () -> Void)?>(nil)
 
     func inspectMedia() throws -> MediaInfo {
         MediaInfo(profile: .cdr, status: .blank, capacityBytes: 400 << 10)
     }
 
     func write(directory: String, volumeID: String) throws -> DiscWriteResult {
-        Thread.sleep(forTimeInterval: pause)
+        let hook = duringWrite.withLock { hook in
+            defer { hook = nil }
+            return hook
+        }
+        hook?()
         let bytes = try imageByteCount(directory: directory, volumeID: volumeID)
         return DiscWriteResult(bytesWritten: bytes, md5: "aa", location: "/dev/null")
     }
@@ -258,20 +259,18 @@ extension HandoverTests {
             id = try fixture.receive(
                 patientID: "P1", uid: "1.\(index)", series: "1.2.\(index / 4)", bytes: 100 << 10)
         }
-        let jobs = engine(SlowDrive(pause: 0.3))
+        let drive = HookedDrive()
+        let jobs = engine(drive)
+        // The stop comes while disc 1 is being written.
+        drive.duringWrite.withLock { $0 = { jobs.requestStop() } }
+
         try jobs.start()
         try jobs.finishAll()
-        for _ in 0..<200 {
-            if try fixture.store.collection(id: id)?.discs.isEmpty == false { break }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-
-        jobs.stop()
+        jobs.waitUntilStopped()
 
         let record = try #require(try fixture.store.collection(id: id))
-        // The disc in progress when the stop came is finished; the set is not.
         #expect(record.state == .queued)
-        #expect(record.discs.count < 4)
+        #expect(record.discs.map(\.number) == [1])
         let reasons = try fixture.store.transitions(ofCollection: id).map(\.reason)
         #expect(reasons.last?.contains("daemon stopped during the job") == true)
     }
